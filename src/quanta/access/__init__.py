@@ -1,0 +1,1 @@
+"""Consumption: principals, tokens, access agreements, authorization, guarded queries, masking, audit."""

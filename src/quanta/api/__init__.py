@@ -1,0 +1,1 @@
+"""The marketplace REST API (``/api/v1``) and every product's gateway (``/products/...``)."""

@@ -1,0 +1,1 @@
+"""Engines behind one small protocol: DuckDB (embedded default) and Spark; sandboxed connections."""

@@ -1,0 +1,1 @@
+"""Federated computational governance: policies as code (CEL), federation rules and certification."""

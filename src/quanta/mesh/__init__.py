@@ -1,0 +1,1 @@
+"""The workspace: a mesh folder (``mesh.yaml``, domains, products), its product graph and build plans."""

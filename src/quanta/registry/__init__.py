@@ -1,0 +1,1 @@
+"""The record: products, runs, snapshots, check results, lineage, agreements and audit (SQLAlchemy)."""

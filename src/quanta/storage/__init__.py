@@ -1,0 +1,1 @@
+"""Publishing: staged data committed atomically as versions of Delta Lake tables."""

@@ -1,0 +1,1 @@
+"""The marketplace web UI: server-rendered pages over the API's services."""

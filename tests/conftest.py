@@ -1,0 +1,37 @@
+"""Shared test fixtures and the rule for optional components.
+
+A test that needs a component a developer's machine may lack (a PostgreSQL server, Chromium, Java)
+calls :func:`require` and is skipped with a message naming what is missing. In CI
+(``QUANTA_REQUIRE_ALL_COMPONENTS=1``, set by ``.ci/run``) a missing component fails the test instead,
+so CI can never go green by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+
+
+def require(available: bool, what: str) -> None:
+    """Skip (locally) or fail (in CI) the calling test when a component is missing.
+
+    Args:
+        available: whether the component was found.
+        what: what is missing and how to get it, e.g. ``"PostgreSQL server (apt install postgresql)"``.
+    """
+    if available:
+        return
+    if os.environ.get("QUANTA_REQUIRE_ALL_COMPONENTS") == "1":
+        pytest.fail(f"missing component in CI: {what}")
+    pytest.skip(f"missing component: {what}")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root."""
+    return REPO_ROOT

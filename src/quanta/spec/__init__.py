@@ -2,3 +2,7 @@
 
 Everything above this layer reads contracts and products through it. See ``docs/standards.md``.
 """
+
+from quanta.spec.documents import Contract, Product, load_contract, load_product
+
+__all__ = ["Contract", "Product", "load_contract", "load_product"]

@@ -35,3 +35,24 @@ def require(available: bool, what: str) -> None:
 def repo_root() -> Path:
     """The repository root."""
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the whole test session (see ``tests/support/postgres.py``)."""
+    from tests.support.postgres import find_pg_bin, start_postgres
+
+    require(find_pg_bin() is not None, "PostgreSQL server binaries (apt install postgresql)")
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server, request) -> str:
+    """SQLAlchemy URL of a fresh, empty database on the session's PostgreSQL server."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    return postgres_server.create_database(name)

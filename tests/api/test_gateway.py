@@ -39,7 +39,10 @@ def test_health_metrics_and_certification(client):
     metrics = client.get("/products/reference/airports/observe/metrics").json()
     assert metrics and all(m["kind"] == "ObservabilityResult" for m in metrics)
     assert {len(m) for m in metrics} == {10}
-    assert client.get("/products/reference/airports/certify/status").json()["status"] in {"OK", "NOT COMPLIANT"}
+    assert client.get("/products/reference/airports/certify/status").json()["status"] in {
+        "OK",
+        "NOT COMPLIANT",
+    }
 
 
 def test_unknown_product_is_404(client):

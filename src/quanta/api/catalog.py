@@ -108,7 +108,9 @@ class ProductInfo:
     @property
     def schema_text(self) -> str:
         """Every property name and description of every port, for full-text search."""
-        return " ".join(f"{p.object} {p.name} {p.description}" for port in self.ports for p in port.properties)
+        return " ".join(
+            f"{p.object} {p.name} {p.description}" for port in self.ports for p in port.properties
+        )
 
 
 @dataclass
@@ -155,7 +157,10 @@ def load_catalog(mesh_root: str | Path) -> Catalog:
         description = data.get("description") or {}
         if not isinstance(description, dict):
             description = {"purpose": str(description)}
-        ports = tuple(_port(port.name, port.version, port.contract_id, data, port.contract) for port in spec.output_ports)
+        ports = tuple(
+            _port(port.name, port.version, port.contract_id, data, port.contract)
+            for port in spec.output_ports
+        )
         inputs = tuple(
             InputInfo(
                 name=i.name,
@@ -192,7 +197,9 @@ def _owner(data: dict[str, Any]) -> str:
     return str(team or "")
 
 
-def _port(name: str, version: str, contract_id: str, descriptor: dict[str, Any], contract: Contract) -> PortInfo:
+def _port(
+    name: str, version: str, contract_id: str, descriptor: dict[str, Any], contract: Contract
+) -> PortInfo:
     declared = next((p for p in descriptor.get("outputPorts") or [] if p.get("name") == name), {})
     return PortInfo(
         name=name,

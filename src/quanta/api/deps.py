@@ -13,7 +13,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from quanta.api.catalog import ProductInfo
-from quanta.api.services import Caller, Services, authenticate
+from quanta.api.services import Caller, Services, ServiceUnavailable, authenticate
 from quanta.api.sessions import COOKIE_NAME
 
 ANONYMOUS = Caller(name="anonymous", kind="anonymous")
@@ -40,7 +40,12 @@ def get_optional_caller(
         HTTPException: 401 when a token is given but unknown.
     """
     if credentials is not None:
-        caller = authenticate(services, credentials.credentials)
+        try:
+            caller = authenticate(services, credentials.credentials)
+        except ServiceUnavailable as error:  # a token nobody can verify is not accepted
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, error.message, headers={"WWW-Authenticate": "Bearer"}
+            ) from error
         if caller is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

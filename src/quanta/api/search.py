@@ -214,7 +214,8 @@ class SearchIndex:
         self._db.executemany("INSERT INTO doc_tag VALUES (?, ?)", [(d.key, t) for t in dict.fromkeys(d.tags)])
         names = f"{d.name} {d.domain} {d.name.replace('_', ' ')}"
         self._db.execute(
-            "INSERT INTO doc_fts (name, tags, title, description, schema_text, key) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO doc_fts (name, tags, title, description, schema_text, key) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (names, " ".join(d.tags), d.title, d.description, d.schema_text.replace("_", " "), d.key),
         )
 

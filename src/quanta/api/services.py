@@ -112,7 +112,9 @@ class Services:
         with self._lock:
             return self.states.setdefault(key, ProductState())
 
-    def set_paused(self, product: ProductInfo, paused: bool, caller: Caller, reason: str = "") -> ProductState:
+    def set_paused(
+        self, product: ProductInfo, paused: bool, caller: Caller, reason: str = ""
+    ) -> ProductState:
         """Pause or resume ``product``; publish a ``paused``/``resumed`` event to subscribers."""
         state = self.state(product.key)
         with self._lock:
@@ -121,7 +123,9 @@ class Services:
             state.changed_by = caller.name
             state.changed_at = _now()
         self.search.upsert(next(d for d in self.documents() if d.key == product.key))
-        self.hub.publish(product.key, "paused" if paused else "resumed", {"by": caller.name, "reason": reason})
+        self.hub.publish(
+            product.key, "paused" if paused else "resumed", {"by": caller.name, "reason": reason}
+        )
         return state
 
     def configure(self, product: ProductInfo, settings: dict[str, Any], caller: Caller) -> ProductState:

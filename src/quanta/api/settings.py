@@ -18,7 +18,9 @@ class ServeSettings(BaseModel):
     follows the mesh's rule: ``QUANTA_REGISTRY_URL``, then ``mesh.yaml``'s ``registry``.
     """
 
-    mesh_root: Path = Field(Path("."), description="The mesh folder (holding mesh.yaml), or a folder inside it.")
+    mesh_root: Path = Field(
+        Path("."), description="The mesh folder (holding mesh.yaml), or a folder inside it."
+    )
     registry_url: str | None = Field(
         None, description="Registry URL; None uses QUANTA_REGISTRY_URL or mesh.yaml's `registry`."
     )

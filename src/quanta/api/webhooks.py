@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 #: Event types a subscription may ask for; ``*`` means all.
-EVENT_TYPES = frozenset({"*", "build", "check", "paused", "resumed", "configured", "certification", "agreement"})
+EVENT_TYPES = frozenset(
+    {"*", "build", "check", "paused", "resumed", "configured", "certification", "agreement"}
+)
 
 
 @dataclass(frozen=True, slots=True)

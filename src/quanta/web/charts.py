@@ -62,10 +62,13 @@ def line_chart(
     high = max(values) if y_max is None else y_max
     if high == low:
         high = low + 1
+
     def x(i: int) -> float:
         return left + (plot_w * i / (len(points) - 1) if len(points) > 1 else plot_w / 2)
+
     def y(v: float) -> float:
         return top + plot_h - (v - low) / (high - low) * plot_h
+
     for fraction in (0.0, 0.5, 1.0):
         value = low + (high - low) * fraction
         yy = y(value)
@@ -117,7 +120,8 @@ def bar_chart(
     bar = max(slot * 0.7, 1)
     parts.append(
         f'<line class="grid" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
-        f'<text class="axis" x="{left - 6}" y="{top + 4}" text-anchor="end">{escape(_fmt(high) + unit)}</text>'
+        f'<text class="axis" x="{left - 6}" y="{top + 4}" text-anchor="end">'
+        f"{escape(_fmt(high) + unit)}</text>"
         f'<text class="axis" x="{left - 6}" y="{top + plot_h + 4}" text-anchor="end">0</text>'
     )
     for i, p in enumerate(points):
@@ -151,7 +155,8 @@ def _describe(points: Sequence[Point], unit: str) -> str:
     values = [p.value for p in points]
     return (
         f"{len(points)} points from {points[0].label} to {points[-1].label}; "
-        f"latest {_fmt(values[-1])}{unit}, lowest {_fmt(min(values))}{unit}, highest {_fmt(max(values))}{unit}."
+        f"latest {_fmt(values[-1])}{unit}, lowest {_fmt(min(values))}{unit}, "
+        f"highest {_fmt(max(values))}{unit}."
     )
 
 

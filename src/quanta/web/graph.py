@@ -121,7 +121,8 @@ def lineage_svg(nodes: Sequence[Node], edges: Sequence[Edge], *, title: str) -> 
         sx, sy, tx, ty = x1 + NODE_W, y1 + NODE_H / 2, x2, y2 + NODE_H / 2
         mid = (sx + tx) / 2
         parts.append(
-            f'<path class="edge" d="M{sx:.0f},{sy:.0f} C{mid:.0f},{sy:.0f} {mid:.0f},{ty:.0f} {tx:.0f},{ty:.0f}" '
+            f'<path class="edge" d="M{sx:.0f},{sy:.0f} C{mid:.0f},{sy:.0f} '
+            f'{mid:.0f},{ty:.0f} {tx:.0f},{ty:.0f}" '
             f'marker-end="url(#arrow)"><title>{escape(e.label or f"{e.source} → {e.target}")}</title></path>'
         )
     for n in nodes:

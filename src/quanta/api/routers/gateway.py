@@ -44,9 +44,10 @@ def _artifacts(product: ProductInfo) -> list[dict[str, Any]]:
         }
     ]
     for port in product.ports:
+        item_id = artifact_id(product, "port", port.name)
         items.append(
             {
-                "id": artifact_id(product, "port", port.name),
+                "id": item_id,
                 "kind": "outputPort",
                 "name": port.name,
                 "description": port.description,
@@ -55,7 +56,7 @@ def _artifacts(product: ProductInfo) -> list[dict[str, Any]]:
                 "links": {
                     "contract": f"/api/v1/products/{product.key}/ports/{port.name}/contract",
                     "data": f"/api/v1/products/{product.key}/ports/{port.name}/data",
-                    "metadata": f"{base}/discover/artifact/{artifact_id(product, 'port', port.name)}/metadata",
+                    "metadata": f"{base}/discover/artifact/{item_id}/metadata",
                 },
             }
         )
@@ -63,13 +64,19 @@ def _artifacts(product: ProductInfo) -> list[dict[str, Any]]:
 
 
 @router.get("/discover/metadata", summary="Product metadata and links to its contracts and services")
-def discover_metadata(product: ProductDep, services: ServicesDep, caller: DiscoveryCallerDep) -> dict[str, Any]:
+def discover_metadata(
+    product: ProductDep, services: ServicesDep, caller: DiscoveryCallerDep
+) -> dict[str, Any]:
     """The book's ``/discover/metadata``: what the product is, who owns it, its ports and where to go next."""
     base = f"/products/{product.domain}/{product.name}"
     summary = product_summary(services, product)
     return {
         **summary,
-        "description": {"purpose": product.purpose, "usage": product.usage, "limitations": product.limitations},
+        "description": {
+            "purpose": product.purpose,
+            "usage": product.usage,
+            "limitations": product.limitations,
+        },
         "outputPorts": [port_detail(product, p) for p in product.ports],
         "inputPorts": [
             {"name": i.name, "version": i.version, "contractId": i.contract_id, "upstream": i.upstream}
@@ -159,7 +166,12 @@ def metrics(services: Services, product: ProductInfo) -> list[dict[str, Any]]:
         element = f"{product.key}.{port.name}"
         results.append(
             observability_result(
-                "io.quanta.UsageCounter", "usage", "requestCount", sum(r["count"] for r in rows), "requests", element
+                "io.quanta.UsageCounter",
+                "usage",
+                "requestCount",
+                sum(r["count"] for r in rows),
+                "requests",
+                element,
             )
         )
         results.append(
@@ -181,7 +193,9 @@ def metrics(services: Services, product: ProductInfo) -> list[dict[str, Any]]:
 
 
 @router.get("/observe/metrics", summary="Operating metrics as OORS ObservabilityResult documents")
-def observe_metrics(product: ProductDep, services: ServicesDep, caller: DiscoveryCallerDep) -> list[dict[str, Any]]:
+def observe_metrics(
+    product: ProductDep, services: ServicesDep, caller: DiscoveryCallerDep
+) -> list[dict[str, Any]]:
     """Usage and served rows per port (``criteria: usage``), each an OORS ``ObservabilityResult``."""
     return metrics(services, product)
 
@@ -190,12 +204,16 @@ class SubscriptionRequest(BaseModel):
     """A webhook subscription: where to POST events, and which event types."""
 
     endpoint: AnyHttpUrl = Field(description="Subscriber URL; each event is POSTed to it as JSON.")
-    events: list[Literal["*", "build", "check", "paused", "resumed", "configured", "certification", "agreement"]] = (
-        Field(default_factory=lambda: ["*"], max_length=len(EVENT_TYPES), description="Event types; `*` for all.")
+    events: list[
+        Literal["*", "build", "check", "paused", "resumed", "configured", "certification", "agreement"]
+    ] = Field(
+        default_factory=lambda: ["*"], max_length=len(EVENT_TYPES), description="Event types; `*` for all."
     )
 
 
-@router.post("/observe/events/subscriptions", status_code=status.HTTP_201_CREATED, summary="Subscribe a webhook")
+@router.post(
+    "/observe/events/subscriptions", status_code=status.HTTP_201_CREATED, summary="Subscribe a webhook"
+)
 def subscribe(
     product: ProductDep,
     services: ServicesDep,

@@ -70,7 +70,9 @@ def port_detail(product: ProductInfo, port: PortInfo) -> dict[str, Any]:
 def list_products(
     services: ServicesDep,
     caller: DiscoveryCallerDep,
-    q: Annotated[str, Query(max_length=500, description="Free text over names, descriptions, tags, schema.")] = "",
+    q: Annotated[
+        str, Query(max_length=500, description="Free text over names, descriptions, tags, schema.")
+    ] = "",
     domain: Annotated[list[str] | None, Query(description="Only these domains.")] = None,
     tag: Annotated[list[str] | None, Query(description="Only products with one of these tags.")] = None,
     status_: Annotated[list[str] | None, Query(alias="status", description="Only these statuses.")] = None,
@@ -81,7 +83,13 @@ def list_products(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """Full-text search with facets (domain, tag, status, owner, certification), sort and pagination."""
-    filters = {"domain": domain, "tag": tag, "status": status_, "owner": owner, "certification": certification}
+    filters = {
+        "domain": domain,
+        "tag": tag,
+        "status": status_,
+        "owner": owner,
+        "certification": certification,
+    }
     page = services.search.search(
         q, filters={k: v for k, v in filters.items() if v}, sort=sort, limit=limit, offset=offset
     )
@@ -98,7 +106,11 @@ def get_product(product: ProductByIdDep, services: ServicesDep, caller: Discover
     """A product with its description, ports (schema and SLA), inputs and the descriptor."""
     return {
         **product_summary(services, product),
-        "description": {"purpose": product.purpose, "usage": product.usage, "limitations": product.limitations},
+        "description": {
+            "purpose": product.purpose,
+            "usage": product.usage,
+            "limitations": product.limitations,
+        },
         "outputPorts": [port_detail(product, p) for p in product.ports],
         "inputPorts": [
             {"name": i.name, "version": i.version, "contractId": i.contract_id, "upstream": i.upstream}
@@ -116,7 +128,12 @@ def get_versions(product: ProductByIdDep, caller: DiscoveryCallerDep) -> dict[st
         "id": product.key,
         "version": product.version,
         "ports": [
-            {"name": p.name, "version": p.version, "contractId": p.contract_id, "contractVersion": p.contract.version}
+            {
+                "name": p.name,
+                "version": p.version,
+                "contractId": p.contract_id,
+                "contractVersion": p.contract.version,
+            }
             for p in product.ports
         ],
     }
@@ -132,7 +149,9 @@ def _port(product: ProductInfo, name: str) -> PortInfo:
     port = product.port(name)
     if port is None:
         known = ", ".join(p.name for p in product.ports) or "none"
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{product.key} has no output port {name!r} (ports: {known})")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"{product.key} has no output port {name!r} (ports: {known})"
+        )
     return port
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
+from fastapi import FastAPI, Request, Response
+
 from tests.api.server import running
 
 
 def _receiver(fail_first: int):
-    from fastapi import FastAPI, Request, Response
-
     app = FastAPI()
     app.state.received = []
     app.state.calls = 0

@@ -19,7 +19,13 @@ from quanta import __version__
 from quanta.errors import QuantaError
 
 #: Modules that contribute commands; each defines ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES: tuple[str, ...] = ("quanta.cli.lint", "quanta.cli.test")
+COMMAND_MODULES: tuple[str, ...] = (
+    "quanta.cli.lint",
+    "quanta.cli.test",
+    "quanta.cli.init",
+    "quanta.cli.build",
+    "quanta.cli.history",
+)
 
 app = typer.Typer(
     name="quanta",

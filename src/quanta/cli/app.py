@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.init",
     "quanta.cli.build",
     "quanta.cli.history",
+    "quanta.cli.serve",
 )
 
 app = typer.Typer(

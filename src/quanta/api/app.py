@@ -51,7 +51,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     from fastapi.responses import JSONResponse
 
     from quanta import __version__
-    from quanta.api.routers import events, gateway, lineage, products, usage
+    from quanta.api.routers import agreements, data, events, gateway, lineage, products, usage
     from quanta.api.services import build_services
     from quanta.errors import QuantaError
 
@@ -84,7 +84,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             status_code=_status_for(error),
         )
 
-    for module in (products, lineage, events, usage, gateway):
+    for module in (products, data, agreements, lineage, events, usage, gateway):
         app.include_router(module.router)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"], summary="Liveness of the server")

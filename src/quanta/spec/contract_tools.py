@@ -68,6 +68,17 @@ def _properties(node: dict[str, Any], where: str, prefix: str = "") -> list[dict
     return found
 
 
+def _property_rules(node: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    found = []
+    props = node.get("properties")
+    for i, prop in enumerate(props if isinstance(props, list) else []):
+        if isinstance(prop, dict):
+            here = f"{where}.properties[{i}]"
+            found.extend(_rules(prop, here))
+            found.extend(_property_rules(prop, here))
+    return found
+
+
 def summarize(contract: Contract) -> dict[str, Any]:
     """Return a readable summary of ``contract`` as plain data.
 
@@ -98,13 +109,7 @@ def summarize(contract: Contract) -> dict[str, Any]:
             }
         )
         rules.extend(_rules(obj, where))
-        stack = [(obj, where)]
-        while stack:
-            node, here = stack.pop()
-            for j, prop in enumerate(node.get("properties") or []):
-                if isinstance(prop, dict):
-                    rules.extend(_rules(prop, f"{here}.properties[{j}]"))
-                    stack.append((prop, f"{here}.properties[{j}]"))
+        rules.extend(_property_rules(obj, where))
     return {
         "id": contract.id,
         "name": contract.name,
@@ -122,7 +127,7 @@ def summarize(contract: Contract) -> dict[str, Any]:
             ],
         },
         "objects": objects,
-        "rules": sorted(rules, key=lambda r: r["path"]),
+        "rules": rules,
         "slas": [
             {k: s.get(k) for k in ("property", "value", "unit", "element", "driver")}
             for s in contract.sla_properties

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from quanta.spec.documents import Document
 
 PathTuple = tuple[str | int, ...]
+#: Findings reported even inside a node that fails the JSON Schema (a leaked secret must always be named).
+_NEVER_HIDDEN = frozenset({"odcs.credentials"})
 
 
 def _diagnostic(document: Document, code: str, message: str, path: PathTuple, severity: str = "error"):
@@ -109,7 +111,7 @@ def validate(document: Document) -> list[Diagnostic]:
         found.append(_diagnostic(document, f"{std}.schema", violation.message, violation.path))
     covered = {p for p in schema_errors if p}
     for finding in run_rules(document.data, document.kind):
-        if any(finding.path[: len(p)] == p for p in covered):
+        if finding.code not in _NEVER_HIDDEN and any(finding.path[: len(p)] == p for p in covered):
             continue
         found.append(_diagnostic(document, finding.code, finding.message, finding.path, finding.severity))
     return found

@@ -49,6 +49,9 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool",
 }
 _MAP_TAGS = {None, "!", "tag:yaml.org,2002:map"}
+# First characters of every implicitly typed plain scalar (int, float, bool, null, timestamp, merge,
+# value) in YAML 1.2 and 1.1; any other plain scalar is text, which skips the resolver's regexes.
+_RESOLVABLE_START = frozenset("0123456789+-.~=<tTfFnNyYoO")
 _SEQ_TAGS = {None, "!", "tag:yaml.org,2002:seq"}
 _OPEN_QUOTES = "‘“‚„"
 _CLOSE_QUOTES = "’”‘“"
@@ -223,6 +226,8 @@ class _Builder:
         if tag in (None, "!"):
             if tag == "!" or style:  # quoted, block or non-specific (`!`) scalars are text
                 return value
+            if value and value[0] not in _RESOLVABLE_START:
+                return self._quotes(value, event, path)  # no implicit type starts this way: text
             tag = str(self.resolver.resolve(ScalarNode, value, (True, False)))
         elif tag not in _SCALAR_TAGS:
             raise self.error(

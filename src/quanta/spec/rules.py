@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from quanta.errors import Severity
@@ -546,6 +547,7 @@ def run_rules(data: dict[str, Any], kind: str) -> list[Finding]:
     return findings
 
 
+@cache
 def _is_secret_name(name: str) -> bool:
     return re.sub(r"[^a-z]", "", name.lower()) in _SECRET_KEYS
 

@@ -21,6 +21,7 @@ from quanta.errors import QuantaError
 #: Modules that contribute commands; each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.lint",
+    "quanta.cli.contract",
     "quanta.cli.test",
     "quanta.cli.init",
     "quanta.cli.build",

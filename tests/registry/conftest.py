@@ -42,8 +42,14 @@ def product_record(domain: str, name: str, storage_root: Path | str = "/tmp/tabl
         odps_id=f"{domain}-{name}",
         owner_team=f"{domain}-team",
         descriptor_version=version,
-        ports=[PortInfo(name, version, f"{domain}.{name}.{name}", version, f"{storage_root}/{domain}/{name}/{name}")],
+        ports=[
+            PortInfo(
+                name, version, f"{domain}.{name}.{name}", version, f"{storage_root}/{domain}/{name}/{name}"
+            )
+        ],
         contracts=[
-            ContractRecord(f"{domain}.{name}.{name}", version, contract, hashlib.sha256(contract.encode()).hexdigest())
+            ContractRecord(
+                f"{domain}.{name}.{name}", version, contract, hashlib.sha256(contract.encode()).hexdigest()
+            )
         ],
     )

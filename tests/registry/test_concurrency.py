@@ -46,9 +46,13 @@ def test_two_processes_never_lose_an_update_under_the_product_lock(registry_url:
         assert state.row_version == 50
 
 
-def test_two_builders_of_one_product_keep_table_and_registry_consistent(registry_url: str, tmp_path: Path) -> None:
+def test_two_builders_of_one_product_keep_table_and_registry_consistent(
+    registry_url: str, tmp_path: Path
+) -> None:
     root = str(tmp_path / "tables")
-    _wait_all(_spawn("publish", registry_url, root, "6", "a"), _spawn("publish", registry_url, root, "6", "b"))
+    _wait_all(
+        _spawn("publish", registry_url, root, "6", "a"), _spawn("publish", registry_url, root, "6", "b")
+    )
     uri = storage.table_uri(root, "operations", "flights", "flights")
     history = {v.version: v.run_id for v in storage.list_versions(uri)}
     assert sorted(history) == list(range(12))
@@ -83,8 +87,11 @@ def test_the_mesh_lock_names_its_holder_and_is_freed_by_kill_9(tmp_path: Path) -
 
 def test_a_product_lock_times_out_with_a_clear_message(registry_url: str) -> None:
     with open_registry(registry_url) as first, open_registry(registry_url) as second:
-        with first.product_lock("operations", "flights"), pytest.raises(LockHeld, match="operations.flights"):
-            with second.product_lock("operations", "flights", timeout=0.2):
-                pass
+        with (
+            first.product_lock("operations", "flights"),
+            pytest.raises(LockHeld, match=r"operations\.flights"),
+            second.product_lock("operations", "flights", timeout=0.2),
+        ):
+            pass
         with second.product_lock("operations", "flights", timeout=1):
             pass

@@ -32,7 +32,11 @@ def test_register_product_is_idempotent_and_keeps_each_descriptor_text(registry:
     assert [p.key for p in products] == ["operations.flights", "reference.airports"]
     flights = registry.product("operations", "flights")
     assert flights is not None
-    assert (flights.descriptor_version, flights.owner_team, flights.paused) == ("1.1.0", "operations-team", False)
+    assert (flights.descriptor_version, flights.owner_team, flights.paused) == (
+        "1.1.0",
+        "operations-team",
+        False,
+    )
     assert [(p.name, p.contract_id, p.contract_version) for p in flights.ports] == [
         ("flights", "operations.flights.flights", "1.1.0")
     ]
@@ -51,17 +55,35 @@ def test_a_build_records_runs_snapshots_checks_lineage_and_events(registry: Regi
     assert registry.run(run).status == "running"
     checks = [
         CheckRecord("passed", rule_id="r1", rule_name="unique key", kind="unique", severity="error"),
-        {"status": "failed", "rule_name": "tailnum pattern", "severity": "warning", "metric_value": 4,
-         "operator": "mustBe", "threshold": 0, "unit": "rows", "element": "flights.tailnum"},
+        {
+            "status": "failed",
+            "rule_name": "tailnum pattern",
+            "severity": "warning",
+            "metric_value": 4,
+            "operator": "mustBe",
+            "threshold": 0,
+            "unit": "rows",
+            "element": "flights.tailnum",
+        },
     ]
     edges = [
         EdgeRecord("product", "source.nycflights13.flights", "operations.flights.flights"),
-        EdgeRecord("column", "source.nycflights13.flights", "operations.flights.flights", "dep_delay", "dep_delay",
-                   "DIRECT/IDENTITY"),
+        EdgeRecord(
+            "column",
+            "source.nycflights13.flights",
+            "operations.flights.flights",
+            "dep_delay",
+            "dep_delay",
+            "DIRECT/IDENTITY",
+        ),
     ]
     finished = registry.finish_run(
-        run, "warned", steps={"transform": 1.5, "gate": 0.25}, snapshots=[_snapshot("flights", 0)],
-        checks=checks, lineage=edges,
+        run,
+        "warned",
+        steps={"transform": 1.5, "gate": 0.25},
+        snapshots=[_snapshot("flights", 0)],
+        checks=checks,
+        lineage=edges,
     )
     assert finished.status == "warned" and finished.duration_s is not None and finished.duration_s >= 0
     assert registry.finish_build(build, "warned").finished_at is not None
@@ -70,7 +92,10 @@ def test_a_build_records_runs_snapshots_checks_lineage_and_events(registry: Regi
     assert [r.id for r in registry.runs("operations", "flights")] == [run]
     assert registry.runs(build_id=build)[0].steps == {"transform": 1.5, "gate": 0.25}
     results = registry.check_results(run)
-    assert [(c.rule_name, c.status) for c in results] == [("unique key", "passed"), ("tailnum pattern", "failed")]
+    assert [(c.rule_name, c.status) for c in results] == [
+        ("unique key", "passed"),
+        ("tailnum pattern", "failed"),
+    ]
     assert results[1].metric_value == 4.0 and results[1].threshold == 0 and results[1].run_id == run
     assert [c.rule_name for c in registry.check_results(run, status="failed")] == ["tailnum pattern"]
     assert len(registry.lineage_edges()) == 2
@@ -79,9 +104,18 @@ def test_a_build_records_runs_snapshots_checks_lineage_and_events(registry: Regi
     assert snap is not None and (snap.delta_version, snap.row_count, snap.run_id) == (0, 10, run)
     assert snap.schema == [{"name": "id", "type": "int64", "nullable": False}]
     types = [e.type for e in registry.events()]
-    assert types == ["product.registered", "build.started", "snapshot.published", "run.finished", "build.finished"]
+    assert types == [
+        "product.registered",
+        "build.started",
+        "snapshot.published",
+        "run.finished",
+        "build.finished",
+    ]
     run_event = registry.events(types=["run.finished"])[0]
-    assert run_event.payload["checks"] == {"passed": 1, "failed": 1} and run_event.product == "operations.flights"
+    assert (
+        run_event.payload["checks"] == {"passed": 1, "failed": 1}
+        and run_event.product == "operations.flights"
+    )
 
 
 def test_latest_snapshot_follows_versions_and_the_contract_version_pin(registry: Registry) -> None:
@@ -99,7 +133,7 @@ def test_latest_snapshot_follows_versions_and_the_contract_version_pin(registry:
     assert registry.latest_snapshot("operations", "flights", "flights").delta_version == 1
     assert [s.delta_version for s in registry.snapshots("operations", "flights")] == [1, 0]
     all_snaps = registry.snapshots("operations", "flights", include_invalid=True)
-    assert [(s.delta_version, s.valid) for s in all_snaps][0] == (2, False)
+    assert (all_snaps[0].delta_version, all_snaps[0].valid) == (2, False)
     assert registry.events(types=["snapshot.invalidated"])[0].payload["reason"] == "gone"
     assert registry.table_uris() == ["/tmp/tables/operations/flights/flights"]
 
@@ -127,9 +161,13 @@ def test_lineage_edges_default_to_each_products_latest_run(registry: Registry) -
     registry.register_product(product_record("operations", "flights"))
     build = registry.start_build()
     old = registry.start_run(build, "operations", "flights")
-    registry.finish_run(old, "passed", lineage=[EdgeRecord("product", "source.a", "operations.flights.flights")])
+    registry.finish_run(
+        old, "passed", lineage=[EdgeRecord("product", "source.a", "operations.flights.flights")]
+    )
     new = registry.start_run(build, "operations", "flights")
-    registry.finish_run(new, "passed", lineage=[EdgeRecord("product", "source.b", "operations.flights.flights")])
+    registry.finish_run(
+        new, "passed", lineage=[EdgeRecord("product", "source.b", "operations.flights.flights")]
+    )
     assert [e.from_dataset for e in registry.lineage_edges()] == ["source.b"]
     assert len(registry.lineage_edges(latest_only=False)) == 2
     assert [e.from_dataset for e in registry.lineage_edges(run_id=old)] == ["source.a"]
@@ -147,13 +185,17 @@ def test_product_state_pause_configuration_and_stale_updates(registry: Registry)
         registry.set_configuration("operations", "flights", {"x": 1}, expected_version=state.row_version)
     registry.set_configuration("operations", "flights", {"x": 1}, expected_version=paused.row_version)
     assert [e.type for e in registry.events(product="operations.flights")][-3:] == [
-        "product.state_changed", "product.paused", "product.state_changed"
+        "product.state_changed",
+        "product.paused",
+        "product.state_changed",
     ]
 
 
 def test_certifications_newest_first(registry: Registry) -> None:
     registry.register_product(product_record("operations", "flights"))
-    registry.record_certification("operations", "flights", "NOT COMPLIANT", {"failed": ["owner"]}, version="1.0.0")
+    registry.record_certification(
+        "operations", "flights", "NOT COMPLIANT", {"failed": ["owner"]}, version="1.0.0"
+    )
     registry.record_certification("operations", "flights", "OK", {"failed": []}, version="1.0.1")
     certs = registry.certifications("operations", "flights")
     assert [(c.status, c.version) for c in certs] == [("OK", "1.0.1"), ("NOT COMPLIANT", "1.0.0")]

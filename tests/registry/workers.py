@@ -38,7 +38,9 @@ def publish(url: str, root: str, iterations: str, name: str) -> None:
             with registry.product_lock("operations", "flights"):
                 data = pa.table({"writer": [name] * 10, "i": [i] * 10})
                 published = storage.publish(data, uri, run_id=run, contract_version="1.0.0")
-                registry.finish_run(run, "passed", snapshots=[SnapshotRecord.from_published("flights", published)])
+                registry.finish_run(
+                    run, "passed", snapshots=[SnapshotRecord.from_published("flights", published)]
+                )
         registry.finish_build(build, "succeeded")
 
 
@@ -54,7 +56,9 @@ def _staged_stream(ready: Path) -> pa.RecordBatchReader:
 
     def batches():
         for i in range(20):
-            yield pa.record_batch([pa.array(range(i * 1000, (i + 1) * 1000)), pa.array(["new"] * 1000)], schema)
+            yield pa.record_batch(
+                [pa.array(range(i * 1000, (i + 1) * 1000)), pa.array(["new"] * 1000)], schema
+            )
         ready.write_text("staged")
         time.sleep(600)  # killed here: data handed to delta-rs, no commit yet
         yield pa.record_batch([pa.array([0]), pa.array(["never"])], schema)
@@ -80,7 +84,9 @@ def crash(url: str, root: str, where: str, ready: str) -> None:
             storage.publish(_staged_stream(Path(ready)), uri, run_id=run, contract_version="1.0.0")
         else:
             data = pa.table({"id": pa.array(range(7), pa.int64()), "tag": ["new"] * 7})
-            storage.publish(data, uri, run_id=run, contract_id="operations.flights.flights", fingerprint="crashing")
+            storage.publish(
+                data, uri, run_id=run, contract_id="operations.flights.flights", fingerprint="crashing"
+            )
             Path(ready).write_text("committed")
             time.sleep(600)  # killed here: committed, not recorded
 

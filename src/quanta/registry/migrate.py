@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
-
 class RegistryVersionError(QuantaError):
     """The registry database was migrated by a newer Quanta than the one running."""
 

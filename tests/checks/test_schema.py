@@ -174,7 +174,8 @@ def test_string_date_format(nycflights, tmp_path, oracle):
     con.read_csv(str(nycflights["flights"]), na_values="NA").create_view("flights")
     con.sql(
         "SELECT CASE WHEN day = 1 THEN strftime(time_hour, '%d/%m/%Y') "
-        "ELSE strftime(time_hour, '%Y-%m-%d') END AS flight_date, strftime(time_hour, '%Y-%m-%dT%H:%M:%S') AS stamp FROM flights"
+        "ELSE strftime(time_hour, '%Y-%m-%d') END AS flight_date, "
+        "strftime(time_hour, '%Y-%m-%dT%H:%M:%S') AS stamp FROM flights"
     ).write_parquet(str(path))
     con.close()
     first_days = oracle("SELECT COUNT(*) FROM flights WHERE day = 1")

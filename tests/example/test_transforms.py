@@ -116,3 +116,19 @@ def test_rule_ids_are_unique_across_the_mesh(mesh: ExampleMesh) -> None:
                 ids += [r["id"] for r in prop.get("quality", [])]
                 ids += [custom(r, "quantaRuleId") for r in prop.get("relationships", [])]
     assert len(ids) == len(set(ids))
+
+
+def test_the_documented_nulls_of_the_consumer_aligned_ports(outputs) -> None:
+    con = connect_with(
+        {
+            "cp": outputs["operations.carrier_punctuality.carrier_punctuality"],
+            "rp": outputs["operations.route_performance.route_performance"],
+        }
+    )
+    # 15 (date, carrier, origin) groups have no flight with a recorded arrival delay.
+    assert scalar(con, "SELECT COUNT(*) FROM cp WHERE share_delayed_15 IS NULL") == 15
+    # 7 routes go to the 4 airports missing from the FAA list.
+    missing = con.execute(
+        "SELECT list(DISTINCT dest ORDER BY dest), COUNT(*) FROM rp WHERE dest_name IS NULL"
+    )
+    assert missing.fetchall() == [(["BQN", "PSE", "SJU", "STT"], 7)]

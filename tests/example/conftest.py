@@ -11,6 +11,14 @@ from quanta.mesh.examples import materialize_example
 from tests.example.support import ExampleMesh, load_mesh, run_transforms
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the example tests on one xdist worker (``--dist loadgroup``): they share one materialised mesh."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.xdist_group("example"))
+
+
 @pytest.fixture(scope="session")
 def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh ``quanta init --example nycflights`` folder (mesh files plus extracted sources)."""

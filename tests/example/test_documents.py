@@ -18,6 +18,12 @@ PRODUCT_FILES = sorted(EXAMPLE.glob("domains/*/*/product.odps.yaml"))
 DOMAINS = {"reference", "fleet", "climate", "operations"}
 
 
+@pytest.fixture(scope="module")
+def repo_mesh():
+    """The example mesh as committed in the repository, loaded once for this module."""
+    return load_mesh(EXAMPLE)
+
+
 def _name(path: Path) -> str:
     return str(path.relative_to(EXAMPLE))
 
@@ -38,8 +44,8 @@ def test_product_validates_against_official_odps_schema(path: Path) -> None:
     assert schema_errors(ODPS_SCHEMA, product) == []
 
 
-def test_the_mesh_has_the_products_of_the_issue() -> None:
-    mesh = load_mesh(EXAMPLE)
+def test_the_mesh_has_the_products_of_the_issue(repo_mesh) -> None:
+    mesh = repo_mesh
     assert set(mesh.output_contracts) == set(EXPECTED_ROWS)
     assert len(CONTRACT_FILES) == 14 and len(PRODUCT_FILES) == 9
     assert set(mesh.source_contracts()) == {
@@ -64,8 +70,8 @@ def test_domains_name_an_owner_team_that_owns_their_products() -> None:
     assert found == DOMAINS
 
 
-def test_ids_follow_the_mesh_conventions_and_ports_resolve() -> None:
-    mesh = load_mesh(EXAMPLE)
+def test_ids_follow_the_mesh_conventions_and_ports_resolve(repo_mesh) -> None:
+    mesh = repo_mesh
     all_contracts = mesh.contracts
     outputs = mesh.output_contracts
     for key, product in mesh.products.items():
@@ -95,9 +101,9 @@ def test_ids_follow_the_mesh_conventions_and_ports_resolve() -> None:
                 assert custom(server, "quantaNullValue") == ""
 
 
-def test_transform_source_objects_name_input_port_columns() -> None:
+def test_transform_source_objects_name_input_port_columns(repo_mesh) -> None:
     """Column lineage: every transformSourceObjects entry is <input port name>.<column of that input>."""
-    mesh = load_mesh(EXAMPLE)
+    mesh = repo_mesh
     contracts = mesh.contracts
     for product in mesh.products.values():
         columns = {}
@@ -113,8 +119,8 @@ def test_transform_source_objects_name_input_port_columns() -> None:
                     assert column in columns[input_name], (port.contract_id, prop["name"], ref)
 
 
-def test_cross_contract_relationships_name_an_existing_target() -> None:
-    mesh = load_mesh(EXAMPLE)
+def test_cross_contract_relationships_name_an_existing_target(repo_mesh) -> None:
+    mesh = repo_mesh
     contracts = mesh.contracts
     seen = 0
     for contract in contracts.values():

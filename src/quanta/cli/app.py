@@ -19,7 +19,14 @@ from quanta import __version__
 from quanta.errors import QuantaError
 
 #: Modules that contribute commands; each defines ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES: tuple[str, ...] = ("quanta.cli.lint",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "quanta.cli.lint",
+    "quanta.cli.test",
+    "quanta.cli.init",
+    "quanta.cli.build",
+    "quanta.cli.history",
+    "quanta.cli.serve",
+)
 
 app = typer.Typer(
     name="quanta",

@@ -125,6 +125,9 @@ def write_product(
     dump(folder / "product.odps.yaml", product(domain, name, ports, **kwargs))
     for port in ports:
         dump(folder / "contracts" / f"{port}.odcs.yaml", contract(domain, name, port, pii=pii))
+        transform = folder / "transforms" / f"{port}.sql"
+        transform.parent.mkdir(parents=True, exist_ok=True)
+        transform.write_text(f"SELECT 1 AS {port}_id, current_timestamp AS updated_at\n", encoding="utf-8")
     return folder
 
 

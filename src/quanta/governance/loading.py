@@ -3,8 +3,7 @@
 * Global policy folders: ``policies:`` in ``mesh.yaml`` (default ``[policies]``), relative to the mesh
   root; the entry ``quanta:builtin`` names the built-in pack shipped inside the package.
 * Domain policies: ``domains/<domain>/policies/*.yaml``.
-* Products (for ``quanta certify`` outside a build): ``domains/<domain>/<product>/product.odps.yaml`` and
-  ``contracts/*.odcs.yaml`` next to it, with ``domains/<domain>/domain.yaml``.
+* Products (for ``quanta certify`` outside a build) come from :func:`quanta.mesh.load_workspace`.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from quanta.governance.policy import PolicyFile, read_policy_file
 
 #: The ``policies:`` entry that names the built-in pack.
 BUILTIN = "quanta:builtin"
-MESH_FILE = "mesh.yaml"
 
 
 def builtin_dir() -> Path:
@@ -34,31 +32,17 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def read_mesh_settings(mesh_root: Path | str) -> dict[str, Any]:
-    """``mesh.yaml`` as a plain mapping (empty when the file is absent).
+def policy_folders(mesh_root: Path | str) -> list[Path]:
+    """The global policy folders of a mesh, in order (``policies:`` of ``mesh.yaml``).
 
     Raises:
-        ConfigError: the file is not a YAML mapping.
+        ConfigError: ``mesh.yaml`` is invalid.
     """
-    from quanta.errors import SpecError
-    from quanta.spec.loader import load_yaml
+    from quanta.mesh import load_mesh_config
 
-    path = Path(mesh_root) / MESH_FILE
-    if not path.is_file():
-        return {}
-    try:
-        return dict(load_yaml(path).data)
-    except SpecError as error:
-        raise ConfigError(error.message, diagnostics=error.diagnostics) from error
-
-
-def policy_folders(mesh_root: Path | str) -> list[Path]:
-    """The global policy folders of a mesh, in order (see the module docstring)."""
     root = Path(mesh_root)
-    entries = read_mesh_settings(root).get("policies", ["policies"])
-    if isinstance(entries, str):
-        entries = [entries]
-    return [builtin_dir() if entry == BUILTIN else root / str(entry) for entry in entries or []]
+    entries = load_mesh_config(root).policies
+    return [builtin_dir() if entry == BUILTIN else root / str(entry) for entry in entries]
 
 
 def _read_folder(folder: Path, diagnostics: list[Diagnostic]) -> list[PolicyFile]:
@@ -129,13 +113,14 @@ def install_builtin_pack(mesh_root: Path | str, folder: str = "policies") -> lis
 
 @dataclass
 class ProductFiles:
-    """One product of a mesh, read from its files.
+    """One product of a mesh, as governance evaluates it.
 
     Attributes:
-        domain: the domain folder name; ``name``: the product folder name.
+        domain: the domain name; ``name``: the product folder name.
+        folder: the product folder.
         product: the ODPS document.
         contracts: its contracts (``contracts/*.odcs.yaml``) by ``id``.
-        domain_info: ``domain.yaml`` content (``name`` at least).
+        domain_info: what ``domain.yaml`` says (``name``, ``description``, ``owner``): the CEL ``domain``.
     """
 
     domain: str
@@ -152,31 +137,26 @@ class ProductFiles:
 
 
 def find_products(mesh_root: Path | str) -> list[ProductFiles]:
-    """Every product of a mesh, in ``domain.product`` order.
+    """Every product of the mesh at (or above) ``mesh_root``, in ``domain.product`` order.
 
     Raises:
-        SpecError: a descriptor or contract cannot be loaded (the message names the file).
+        ConfigError: the mesh cannot be loaded (see :func:`quanta.mesh.load_workspace`).
+        SpecError: a descriptor or contract is not loadable YAML.
     """
-    from quanta.spec import load_contract, load_product
-    from quanta.spec.loader import load_yaml
+    from quanta.mesh import load_workspace
 
-    root = Path(mesh_root)
+    workspace = load_workspace(mesh_root)
     out = []
-    for descriptor in sorted(root.glob("domains/*/*/product.odps.yaml")):
-        folder = descriptor.parent
-        domain_file = folder.parent / "domain.yaml"
-        domain_info = dict(load_yaml(domain_file).data) if domain_file.is_file() else {}
-        domain_info.setdefault("name", folder.parent.name)
-        contracts = {}
-        for path in sorted((folder / "contracts").glob("*.odcs.yaml")):
-            contract = load_contract(path)
-            contracts[str(contract.id)] = contract
-        out.append(
-            ProductFiles(
-                folder.parent.name, folder.name, folder, load_product(descriptor), contracts, domain_info
-            )
-        )
-    return out
+    for spec in workspace.products.values():
+        domain = workspace.domains.get(spec.domain)
+        info = {"name": spec.domain}
+        if domain is not None and domain.description:
+            info["description"] = domain.description
+        if domain is not None and domain.owner:
+            info["owner"] = domain.owner
+        contracts = dict(spec.contracts)
+        out.append(ProductFiles(spec.domain, spec.name, spec.path, spec.descriptor, contracts, info))
+    return sorted(out, key=lambda p: p.key)
 
 
 def find_product(mesh_root: Path | str, selector: str) -> ProductFiles:
@@ -192,29 +172,14 @@ def find_product(mesh_root: Path | str, selector: str) -> ProductFiles:
     if not matches:
         known = ", ".join(p.key for p in products) or "none"
         raise UsageError(f"no product {selector!r} in the mesh at {mesh_root} (products: {known})")
-    raise UsageError(
-        f"{selector!r} names several products ({', '.join(p.key for p in matches)}); use domain.product"
-    )
-
-
-def find_mesh_root(start: Path | str = ".") -> Path:
-    """The nearest folder at or above ``start`` holding ``mesh.yaml``.
-
-    Raises:
-        UsageError: there is none.
-    """
-    here = Path(start).resolve()
-    for folder in (here, *here.parents):
-        if (folder / MESH_FILE).is_file():
-            return folder
-    raise UsageError(f"no {MESH_FILE} in {here} or above; run inside a mesh or pass --mesh DIR")
+    names = ", ".join(p.key for p in matches)
+    raise UsageError(f"{selector!r} names several products ({names}); use domain.product")
 
 
 __all__ = [
     "BUILTIN",
     "ProductFiles",
     "builtin_dir",
-    "find_mesh_root",
     "find_product",
     "find_products",
     "install_builtin_pack",

@@ -170,7 +170,7 @@ class TargetBuilder:
         self.domain = domain
         self.build = build
         domain_name = self.product.get("domain") or (domain or {}).get("name") or "?"
-        self.product_label = f"{domain_name}.{self.product.get('name') or self.product.get('id')}"
+        self.product_label = str(self.product.get("id") or f"{domain_name}.{self.product.get('name')}")
         self.ports_by_contract: dict[str, dict[str, Any]] = {}
         for port in self.product.get("outputPorts") or []:
             if isinstance(port, dict) and port.get("contractId") is not None:

@@ -52,6 +52,11 @@ def base() -> dict:
     }
 
 
+def props(contract: dict) -> list:
+    """The properties of the first schema object."""
+    return contract["schema"][0]["properties"]
+
+
 def changed(edit, version: str | None = None):
     """Diff ``base()`` against a copy edited by ``edit``; return the result."""
     old = base()
@@ -67,54 +72,69 @@ def only(result):
     return result.changes[0]
 
 
-# -- one test per class ---------------------------------------------------------------------------------------
+# -- one test per class ---------------------------------------------------------------------------------
 def test_no_change_requires_nothing():
     result = changed(lambda c: None)
     assert result.changes == [] and result.required == "none" and result.bump_ok
 
 
 def test_patch_description_change():
-    change = only(changed(lambda c: c["schema"][0]["properties"][2].update(description="The CRM segment.")))
+    change = only(changed(lambda c: props(c)[2].update(description="The CRM segment.")))
     assert (change.level, change.path) == ("patch", "schema[0].properties[2].description")
 
 
 def test_minor_optional_property_added():
-    result = changed(lambda c: c["schema"][0]["properties"].append({"name": "age", "logicalType": "integer"}))
+    result = changed(lambda c: props(c).append({"name": "age", "logicalType": "integer"}))
     change = only(result)
     assert (change.level, change.kind, change.path) == ("minor", "added", "schema[0].properties[3]")
 
 
 def test_major_property_removed():
-    change = only(changed(lambda c: c["schema"][0]["properties"].pop(2)))
+    change = only(changed(lambda c: props(c).pop(2)))
     assert (change.level, change.kind, change.code) == ("major", "removed", "property.removed")
     assert change.path == "schema[0].properties[2]"
 
 
-# -- the issue's list, each item ------------------------------------------------------------------------------
+# -- the issue's list, each item ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("edit", "level", "code"),
     [
-        (lambda c: c["team"]["members"].append({"username": "karin", "role": "dpo"}), "patch", "metadata.changed"),
+        (
+            lambda c: c["team"]["members"].append({"username": "karin", "role": "dpo"}),
+            "patch",
+            "metadata.changed",
+        ),
         (lambda c: c.update(tags=["crm"]), "patch", "metadata.changed"),
         (lambda c: c.update(support=[{"channel": "#sales"}]), "patch", "metadata.changed"),
         (lambda c: c["schema"].append({"name": "customer", "properties": []}), "minor", "object.added"),
         (lambda c: c["schema"][0]["quality"][0].update(mustBeGreaterThan=500), "minor", "quality.changed"),
-        (lambda c: c["schema"][0]["properties"][2].update(required=True), "minor", "property.required"),
-        (lambda c: c["schema"][0]["properties"][2].update(transformLogic="lower(seg)"), "minor", "property.logic-changed"),
+        (lambda c: props(c)[2].update(required=True), "minor", "property.required"),
+        (lambda c: props(c)[2].update(transformLogic="lower(seg)"), "minor", "property.logic-changed"),
         (lambda c: c["schema"].pop(0), "major", "object.removed"),
-        (lambda c: c["schema"][0]["properties"][2].update(name="segment_code"), "major", "property.removed"),
-        (lambda c: c["schema"][0]["properties"][0].update(logicalType="string"), "major", "property.type-changed"),
-        (lambda c: c["schema"][0]["properties"][1].update(required=False), "major", "property.required"),
-        (lambda c: c["schema"][0]["properties"][1]["logicalTypeOptions"].update(maxLength=500), "major", "property.constraint"),
+        (lambda c: props(c)[2].update(name="segment_code"), "major", "property.removed"),
+        (lambda c: props(c)[0].update(logicalType="string"), "major", "property.type-changed"),
+        (lambda c: props(c)[1].update(required=False), "major", "property.required"),
+        (lambda c: props(c)[1]["logicalTypeOptions"].update(maxLength=500), "major", "property.constraint"),
         (lambda c: c["schema"][0]["quality"][0].update(mustBeGreaterThan=10), "major", "quality.changed"),
-        (lambda c: c["schema"][0]["properties"][2].update(primaryKey=True), "major", "property.primary-key"),
+        (lambda c: props(c)[2].update(primaryKey=True), "major", "property.primary-key"),
     ],
     ids=[
-        "stakeholder", "tags", "support", "object-added", "rule-stricter", "optional-to-required", "logic-change",
-        "object-removed", "property-renamed", "type-changed", "required-to-optional", "range-widened",
-        "rule-loosened", "primary-key-changed",
+        "stakeholder",
+        "tags",
+        "support",
+        "object-added",
+        "rule-stricter",
+        "optional-to-required",
+        "logic-change",
+        "object-removed",
+        "property-renamed",
+        "type-changed",
+        "required-to-optional",
+        "range-widened",
+        "rule-loosened",
+        "primary-key-changed",
     ],
-)  # fmt: skip
+)
 def test_issue_classes(edit, level, code):
     result = changed(edit)
     assert result.required == level
@@ -144,7 +164,7 @@ def test_sla_direction():
 
 def test_allowed_values_widened_and_narrowed():
     def rule(args):
-        return lambda c: c["schema"][0]["properties"][2].update(
+        return lambda c: props(c)[2].update(
             quality=[{"metric": "invalidValues", "arguments": {"validValues": args}, "mustBe": 0}]
         )
 
@@ -169,29 +189,53 @@ def test_between_ranges_use_inclusive_bounds():
     assert diff_contracts(old, new).required == "major"
 
 
-# -- Table 5-1 (Implementing Data Mesh, ch. 5), one test per example cell ------------------------------------
+# -- Table 5-1 (Implementing Data Mesh, ch. 5), one test per example cell -------------------------------
 TABLE_5_1 = [
     # Data contract row
     ("patch", "updating metadata", lambda c: c.update(contractCreatedTs="2026-01-01T00:00:00Z")),
     ("patch", "changing description fields", lambda c: c["description"].update(usage="Score prospects.")),
-    ("patch", "changing stakeholders", lambda c: c["team"]["members"].append({"username": "max", "role": "dpo"})),
-    ("minor", "revising a data quality rule", lambda c: c["schema"][0]["properties"][1]["quality"][0].update(mustBeLessThan=5)),
-    ("minor", "adding a new optional key", lambda c: c["schema"][0]["properties"].append({"name": "age", "logicalType": "integer"})),
-    ("minor", "adding a custom property", lambda c: c.update(customProperties=[{"property": "refRulesetName", "value": "x"}])),
-    ("major", "changing the data type of a key", lambda c: c["schema"][0]["properties"][0].update(logicalType="string")),
-    ("major", "changing the name of a key", lambda c: c["schema"][0]["properties"][0].update(name="prospect_id")),
-    ("major", "removing a key", lambda c: c["schema"][0]["properties"].pop(1)),
+    (
+        "patch",
+        "changing stakeholders",
+        lambda c: c["team"]["members"].append({"username": "max", "role": "dpo"}),
+    ),
+    ("minor", "revising a data quality rule", lambda c: props(c)[1]["quality"][0].update(mustBeLessThan=5)),
+    (
+        "minor",
+        "adding a new optional key",
+        lambda c: props(c).append({"name": "age", "logicalType": "integer"}),
+    ),
+    (
+        "minor",
+        "adding a custom property",
+        lambda c: c.update(customProperties=[{"property": "refRulesetName", "value": "x"}]),
+    ),
+    ("major", "changing the data type of a key", lambda c: props(c)[0].update(logicalType="string")),
+    ("major", "changing the name of a key", lambda c: props(c)[0].update(name="prospect_id")),
+    ("major", "removing a key", lambda c: props(c).pop(1)),
     # Table row
-    ("minor", "adding a new column", lambda c: c["schema"][0]["properties"].append({"name": "country", "required": True})),
-    ("minor", "making a logic change to an existing column", lambda c: c["schema"][0]["properties"][2].update(transformLogic="upper(s)")),
-    ("major", "changing a column's data type", lambda c: c["schema"][0]["properties"][2].update(physicalType="INTEGER")),
-    ("major", "changing a column's name", lambda c: c["schema"][0]["properties"][2].update(name="segment_name")),
-    ("major", "removing a column", lambda c: c["schema"][0]["properties"].pop(2)),
+    ("minor", "adding a new column", lambda c: props(c).append({"name": "country", "required": True})),
+    (
+        "minor",
+        "making a logic change to an existing column",
+        lambda c: props(c)[2].update(transformLogic="upper(s)"),
+    ),
+    ("major", "changing a column's data type", lambda c: props(c)[2].update(physicalType="INTEGER")),
+    ("major", "changing a column's name", lambda c: props(c)[2].update(name="segment_name")),
+    ("major", "removing a column", lambda c: props(c).pop(2)),
     # The chapter's SemVer stories
-    ("patch", "a new stakeholder: 1.0.1 → 1.0.2", lambda c: c["team"]["members"].append({"username": "karin"})),
-    ("minor", "adding age to prospect: 1.0.2 → 1.1.0", lambda c: c["schema"][0]["properties"].append({"name": "age"})),
-    ("major", "merging prospect and customer: → 2.0.0", lambda c: c["schema"].__setitem__(0, {"name": "customer", "properties": []})),
-]  # fmt: skip
+    (
+        "patch",
+        "a new stakeholder: 1.0.1 → 1.0.2",
+        lambda c: c["team"]["members"].append({"username": "karin"}),
+    ),
+    ("minor", "adding age to prospect: 1.0.2 → 1.1.0", lambda c: props(c).append({"name": "age"})),
+    (
+        "major",
+        "merging prospect and customer: → 2.0.0",
+        lambda c: c["schema"].__setitem__(0, {"name": "customer", "properties": []}),
+    ),
+]
 
 
 @pytest.mark.parametrize(("level", "example", "edit"), TABLE_5_1, ids=[row[1] for row in TABLE_5_1])
@@ -204,16 +248,16 @@ def test_table_5_1(level, example, edit):
 def test_api_row_refined_for_output_ports():
     """Table 5-1's API row makes "a required parameter changed to optional" minor: a request input
     loosened. For a consumer of an output port the same edit removes a guarantee: major."""
-    assert changed(lambda c: c["schema"][0]["properties"][1].update(required=False)).required == "major"
+    assert changed(lambda c: props(c)[1].update(required=False)).required == "major"
 
 
-# -- the bump --------------------------------------------------------------------------------------------------
+# -- the bump -------------------------------------------------------------------------------------------
 def test_bump_enough_and_not_enough():
-    removal = lambda c: c["schema"][0]["properties"].pop(2)  # noqa: E731
+    removal = lambda c: props(c).pop(2)  # noqa: E731
     assert not changed(removal, "1.1.0").bump_ok
     assert changed(removal, "2.0.0").bump_ok
-    assert changed(lambda c: c["schema"][0]["properties"].append({"name": "age"}), "1.0.2").bump == "patch"
-    assert not changed(lambda c: c["schema"][0]["properties"].append({"name": "age"}), "1.0.2").bump_ok
+    assert changed(lambda c: props(c).append({"name": "age"}), "1.0.2").bump == "patch"
+    assert not changed(lambda c: props(c).append({"name": "age"}), "1.0.2").bump_ok
     assert not changed(lambda c: c.update(tags=["x"]), "1.0.0").bump_ok  # a downgrade
 
 

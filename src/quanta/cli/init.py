@@ -41,7 +41,8 @@ def register(app: typer.Typer) -> None:
 
         written = install_builtin_pack(root)
         if written:
-            console().print(f"Enabled the built-in policy pack: {len(written)} policies in {root / 'policies'}")
+            folder = root / "policies"
+            console().print(f"Enabled the built-in policy pack: {len(written)} policies in {folder}")
 
     new = typer.Typer(help="Scaffold new mesh content.", no_args_is_help=True)
     app.add_typer(new, name="new")

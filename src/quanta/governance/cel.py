@@ -183,10 +183,14 @@ def check_syntax(expression: str) -> CelSyntaxError | None:
     try:
         celpy.Environment().compile(expression)
     except celpy.CELParseError as error:
-        line = getattr(error, "line", None) or 1
-        column = getattr(error, "column", None) or 1
-        first = str(error.args[0]).strip().splitlines()[0] if error.args else "syntax error"
-        return CelSyntaxError(int(line), int(column), f"CEL syntax error near {first.strip()!r}")
+        line = int(getattr(error, "line", None) or 1)
+        column = int(getattr(error, "column", None) or 1)
+        lines = expression.splitlines() or [""]
+        rest = lines[min(line, len(lines)) - 1][column - 1 :].strip()
+        where = f"at {rest[:30]!r}" if rest else "at the end of the expression"
+        return CelSyntaxError(
+            line, column, f"CEL syntax error {where}: the rule cannot be parsed; check operators and brackets"
+        )
     return None
 
 

@@ -178,6 +178,8 @@ def read_policy_file(
         file, line and column. Field presence rules that depend on federation (a domain override may
         leave fields out) are checked by :func:`build_policy`.
     """
+    from ruamel.yaml import YAMLError
+
     from quanta.errors import SpecError
     from quanta.spec.loader import load_yaml
 
@@ -189,6 +191,12 @@ def read_policy_file(
         return None, [replace(d, code="policy.yaml", file=d.file or name) for d in diagnostics]
     except (OSError, UnicodeDecodeError) as error:
         return None, [Diagnostic("policy.yaml", f"cannot read the policy file: {error}", file=name)]
+    except YAMLError as error:  # when the loader lets one through
+        mark = getattr(error, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        message = f"not valid YAML: {reason}"
+        return None, [Diagnostic("policy.yaml", message, line=line, column=column, file=name)]
     data = dict(loaded.data)
     positions = {str(key): loaded.position((key,)) for key in data}
     block_keys = frozenset(

@@ -119,7 +119,8 @@ def test_a_rule_that_cannot_be_evaluated_is_an_error_never_a_pass(bare_mesh):
     write_policy(
         bare_mesh / "policies",
         "typo",
-        "id: typo\ntitle: Typo\nseverity: error\nscope: product\nstatus: enforced\nrule: product.temm.name == 'x'\n",
+        "id: typo\ntitle: Typo\nseverity: error\nscope: product\nstatus: enforced\n"
+        "rule: product.temm.name == 'x'\n",
     )
     write_policy(
         bare_mesh / "policies",

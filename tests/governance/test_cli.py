@@ -101,3 +101,15 @@ def test_certify_prints_the_report_and_fails_when_not_compliant(mesh):
     )
     assert reports["sales.customers"]["status"] == "OK"
     assert invoke("certify", "nope", "--mesh", mesh).exit_code == 2
+
+
+def test_lint_diagnostics_point_at_the_deciding_field(mesh):
+    from quanta.governance.service import lint_diagnostics
+
+    assert lint_diagnostics(mesh) == []
+    contract = mesh / "domains/sales/customers/contracts/customers.odcs.yaml"
+    contract.write_text(contract.read_text().replace("classification: restricted", "classification: public"))
+    (diagnostic,) = lint_diagnostics(mesh)
+    assert diagnostic.code == "policy.pii-classified" and diagnostic.severity == "error"
+    assert diagnostic.file == str(contract) and diagnostic.path == "schema[0].properties[2].classification"
+    assert "classification: public" in contract.read_text().splitlines()[diagnostic.line - 1]

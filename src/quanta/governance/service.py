@@ -4,6 +4,7 @@
 * :func:`product_certification`: the last recorded certification, or a fresh one from the files
   (``quanta certify``); :func:`store_certification` records one (the build calls it);
 * :func:`diff_files`, :func:`diff_against_git`, :func:`diff_against_registry`: ``quanta diff``;
+* :func:`lint_diagnostics`: the governance part of ``quanta lint`` inside a mesh;
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quanta.errors import UsageError
+from quanta.errors import Diagnostic, UsageError
 from quanta.governance.certify import Certification, PolicyVerdict, certify
-from quanta.governance.loading import ProductFiles, find_product, find_products, load_policies
+from quanta.governance.loading import ProductFiles, find_product, find_products, lint_policies, load_policies
 from quanta.spec.diff import DiffResult, diff_contracts
 
 
@@ -149,6 +150,42 @@ def evaluate_policy(
     return out
 
 
+def lint_diagnostics(mesh_root: Path, *, today: dt.date | None = None) -> list[Diagnostic]:
+    """What ``quanta lint`` reports for governance inside a mesh: every problem of the policy files, then
+    every failed or unevaluable lint-time policy (all scopes but ``build``) of every product, each as a
+    :class:`Diagnostic` at the deciding field (``error`` when it would block publication, else ``warning``).
+    Change control runs against the registry's last published contracts when there is a registry.
+    """
+    policy_set = lint_policies(mesh_root)
+    out = list(policy_set.diagnostics)
+    for product in find_products(mesh_root):
+        previous = published_contracts(mesh_root, list(product.contracts))
+        result = certify(
+            policy_set, product.product, product.contracts, previous, domain=product.domain_info, today=today
+        )
+        for verdict in result.verdicts:
+            if verdict.verdict not in ("failed", "error"):
+                continue
+            for evidence in verdict.evidence:
+                if evidence.outcome == "passed":
+                    continue
+                message = f"{verdict.title}: {evidence.message or verdict.message}"
+                if verdict.remediation:
+                    message += f" ({verdict.remediation})"
+                out.append(
+                    Diagnostic(
+                        f"policy.{verdict.policy}",
+                        message,
+                        "error" if verdict.blocking else "warning",
+                        evidence.path,
+                        evidence.line,
+                        evidence.column,
+                        evidence.file,
+                    )
+                )
+    return out
+
+
 def _load(path: Path, *, label: str) -> Any:
     from quanta.spec import load_contract
 
@@ -211,6 +248,7 @@ __all__ = [
     "diff_against_registry",
     "diff_files",
     "evaluate_policy",
+    "lint_diagnostics",
     "product_certification",
     "published_contracts",
     "store_certification",

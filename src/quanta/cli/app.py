@@ -27,6 +27,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.build",
     "quanta.cli.history",
     "quanta.cli.serve",
+    "quanta.cli.policy",
+    "quanta.cli.certify",
+    "quanta.cli.diff",
 )
 
 app = typer.Typer(

@@ -19,7 +19,13 @@ from quanta import __version__
 from quanta.errors import QuantaError
 
 #: Modules that contribute commands; each defines ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES: tuple[str, ...] = ("quanta.cli.lint",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "quanta.cli.lint",
+    "quanta.cli.tokens",
+    "quanta.cli.access",
+    "quanta.cli.query",
+    "quanta.cli.audit",
+)
 
 app = typer.Typer(
     name="quanta",

@@ -21,6 +21,7 @@ from quanta.errors import QuantaError
 #: Modules that contribute commands; each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.lint",
+    "quanta.cli.test",
     "quanta.cli.tokens",
     "quanta.cli.access",
     "quanta.cli.query",

@@ -302,7 +302,7 @@ def load_catalog(mesh: str | Path) -> AccessCatalog:
         ConfigError: the mesh, a team file or a masking property is invalid.
         SpecError: a descriptor or contract is not loadable.
     """
-    from quanta.mesh import load_workspace
+    from quanta.mesh.workspace import load_workspace
 
     workspace = load_workspace(mesh)
     teams: dict[str, set[str]] = {}

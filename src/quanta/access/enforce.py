@@ -119,36 +119,51 @@ def _denial_message(service: AccessService, principal: PrincipalRef, denied: lis
 
 
 def read_snapshot(service: AccessService, info: PortInfo, ref: PortRef) -> Any:
-    """Return the port's published snapshot as a ``pyarrow.dataset.Dataset``.
+    """Return the port's published snapshot as a ``pyarrow.dataset.Dataset`` (via :mod:`quanta.storage`).
 
-    ``ref.version`` selects a Delta version; ``ref.as_of`` an ISO timestamp (the version current then)
-    or a build/run id recorded in the registry.
+    ``ref.version`` selects a Delta version; ``ref.as_of`` an ISO timestamp (the newest version committed
+    at or before it), a product run id (recorded in the Delta commit) or a build id (looked up in the
+    registry).
 
     Raises:
         SnapshotNotFound: the table does not exist yet, or has no such version.
     """
-    from deltalake import DeltaTable
-    from deltalake.exceptions import TableNotFoundError
+    from quanta import storage
 
+    version = ref.version
     try:
-        table = DeltaTable(info.location)
-        if ref.version is not None:
-            table.load_as_version(ref.version)
-        elif ref.as_of is not None:
-            moment = _parse_time(ref.as_of)
-            if moment is not None:
-                table.load_as_version(moment)
-            else:
-                table.load_as_version(_build_version(service, info, ref.as_of))
-    except TableNotFoundError:
+        if ref.as_of is not None:
+            version = _version_as_of(service, info, ref.as_of)
+        return storage.read_version(info.location, version)
+    except storage.TableNotFound:
         raise SnapshotNotFound(f"{info.key} has not been published yet: run `quanta build` first") from None
-    except (OSError, ValueError) as error:
-        if isinstance(error, SnapshotNotFound):
-            raise
-        raise SnapshotNotFound(f"{ref}: no such snapshot ({str(error).splitlines()[0]})") from None
-    except Exception as error:  # deltalake raises its own errors for unknown versions
-        raise SnapshotNotFound(f"{ref}: no such snapshot ({str(error).splitlines()[0]})") from None
-    return table.to_pyarrow_dataset()
+    except storage.StorageError as error:
+        raise SnapshotNotFound(f"{ref}: no such snapshot ({error.message})") from None
+
+
+def _version_as_of(service: AccessService, info: PortInfo, as_of: str) -> int:
+    """Resolve ``AS OF '<timestamp | run id | build id>'`` to a Delta version of the port's table."""
+    from quanta import storage
+
+    versions = storage.list_versions(info.location)
+    if not versions:
+        raise storage.TableNotFound(info.location)
+    moment = _parse_time(as_of)
+    if moment is not None:
+        older = [v.version for v in versions if v.timestamp <= moment]
+        if not older:
+            raise SnapshotNotFound(f"{info.key} AS OF {as_of!r}: the first version was published later")
+        return max(older)
+    by_run = [v.version for v in versions if v.run_id == as_of]
+    if by_run:
+        return max(by_run)
+    version = service.store.snapshot_version(info.location, info.name, as_of)
+    if version is None:
+        raise SnapshotNotFound(
+            f"{info.key} AS OF {as_of!r}: no version of this port was published by that build or run "
+            f"(give a build or run id from `quanta runs`, an ISO timestamp, or use {info.key}@vN)"
+        )
+    return version
 
 
 def _parse_time(text: str) -> datetime | None:
@@ -157,17 +172,6 @@ def _parse_time(text: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _build_version(service: AccessService, info: PortInfo, build: str) -> int:
-    """Return the Delta version a build (or product run) published for ``info``, from the registry."""
-    version = service.store.snapshot_version(info.location, info.name, build)
-    if version is None:
-        raise SnapshotNotFound(
-            f"{info.key} AS OF {build!r}: no snapshot of this port was published by that build "
-            f"(give a build or run id from `quanta runs`, an ISO timestamp, or use {info.key}@vN)"
-        )
-    return version
 
 
 def run_query(service: AccessService, principal: PrincipalRef, statement: str) -> QueryResult:

@@ -90,7 +90,7 @@ def open_service(mesh: str | Path = ".", registry: Any = None) -> AccessService:
 
     catalog = load_catalog(mesh)
     if registry is None:
-        from quanta.mesh import load_mesh_config
+        from quanta.mesh.config import load_mesh_config
         from quanta.registry import open_registry
 
         assert catalog.root is not None

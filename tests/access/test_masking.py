@@ -48,7 +48,7 @@ PORT = PortInfo(
 
 
 def test_sensitive_columns_are_hashed_or_nulled(snapshot) -> None:
-    result = prepare_port(PORT, snapshot, columns=[], pii=False, salt="s")
+    result = prepare_port(PORT, snapshot, columns=None, pii=False, salt="s")
     rows = result.data.to_pydict()
     assert rows["email"] == [
         hashlib.sha256(f"s{e}".encode()).hexdigest() if e else None
@@ -61,7 +61,7 @@ def test_sensitive_columns_are_hashed_or_nulled(snapshot) -> None:
 
 
 def test_pii_grant_shows_values(snapshot) -> None:
-    result = prepare_port(PORT, snapshot, columns=[], pii=True)
+    result = prepare_port(PORT, snapshot, columns=None, pii=True)
     assert result.data.column("email").to_pylist()[0] == "a@x.org"
     assert result.masked == ()
 
@@ -73,7 +73,7 @@ def test_row_filters_keep_rows_matching_any_agreement(snapshot) -> None:
 
 
 def test_row_filter_on_a_masked_column_filters_on_the_real_value(snapshot) -> None:
-    result = prepare_port(PORT, snapshot, columns=[], pii=False, row_filters=["salary > 250"])
+    result = prepare_port(PORT, snapshot, columns=None, pii=False, row_filters=["salary > 250"])
     assert sorted(result.data.column("id").to_pylist()) == [3, 4]
     assert result.data.column("salary").to_pylist() == [None, None]
 

@@ -260,7 +260,10 @@ class Authorizer:
                         "context": {"purpose": purpose, "now": moment},
                     }
                 )
-        results = cedarpy.is_authorized_batch(requests, policy_set, entities, schema=self._schema)
+        import json
+
+        handle = cedarpy.Entities.from_json_str(json.dumps(entities), self._schema)
+        results = cedarpy.is_authorized_batch(requests, policy_set, handle, schema=self._schema)
         decisions = []
         for index, port in enumerate(ports):
             query, pii = results[2 * index], results[2 * index + 1]

@@ -245,10 +245,9 @@ def guard(statement: str) -> GuardedStatement:
         ref = _check_table(table, ctes)
         if ref is not None and ref not in ports:
             ports.append(ref)
-    columns = {column.name.lower() for column in tree.find_all(exp.Column) if column.name}
-    if any(isinstance(node, exp.Star) for node in tree.walk()) or any(
-        isinstance(column.this, exp.Star) for column in tree.find_all(exp.Column)
-    ):
+    # Every identifier (columns, USING keys, aliases...) counts: a superset of the columns read is safe.
+    columns = {node.name.lower() for node in tree.find_all(exp.Identifier) if node.name}
+    if any(isinstance(node, exp.Star) and not isinstance(node.parent, exp.Func) for node in tree.walk()):
         columns.add("*")
     return GuardedStatement(statement, tree, tuple(ports), frozenset(columns))
 

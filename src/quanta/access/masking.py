@@ -136,7 +136,7 @@ def prepare_port(
     port: PortInfo,
     dataset: object,
     *,
-    columns: Sequence[str],
+    columns: Sequence[str] | None,
     pii: bool,
     row_filters: Sequence[str] | None = None,
     salt: str | None = None,
@@ -146,7 +146,7 @@ def prepare_port(
     Args:
         port: the port and its column rules.
         dataset: the snapshot (a ``pyarrow.dataset.Dataset`` or ``Table``) read by the caller.
-        columns: the columns to expose (a subset of the snapshot's, in order); empty means all.
+        columns: the columns to expose (a subset of the snapshot's); ``None`` means all.
         pii: whether the consumer may see sensitive values.
         row_filters: conditions from the agreements that grant access; rows matching any of them are
             kept (``None`` or an empty list keeps every row).
@@ -163,7 +163,12 @@ def prepare_port(
     from quanta.engine.sandbox import SandboxedConnection
 
     available = list(dataset.schema.names)  # type: ignore[attr-defined]
-    wanted = [name for name in available if not columns or name in set(columns)] or available[:1]
+    if columns is None:
+        wanted = available
+    else:
+        chosen = set(columns)
+        # A statement that names no column (count(*)) still needs the rows: keep one (masked) column.
+        wanted = [name for name in available if name in chosen] or available[:1]
     select = exp.select(*projection(port, wanted, pii=pii, salt=salt)).from_(
         exp.Table(this=exp.to_identifier(RAW_RELATION, quoted=True))
     )

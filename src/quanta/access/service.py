@@ -475,8 +475,7 @@ class AccessService:
 
     def active_agreements(self, principal: PrincipalRef) -> list[Agreement]:
         """Return the active agreements that cover ``principal`` (its own and its teams')."""
-        consumers = {principal.name, *principal.teams}
-        found = self.store.agreements(consumers=consumers, states=[State.ACTIVE])
+        found = self.store.active_grants({principal.name, *principal.teams})
         return [a for a in self._expire(found) if a.state is State.ACTIVE]
 
     def agreement_policies(self, principal: PrincipalRef, ports: Iterable[PortInfo]) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from quanta.access.agreements import Agreement, AgreementError, State, Transition
@@ -349,6 +350,35 @@ class AccessStore:
         with self._session() as session:
             return self._load(session, session.execute(query).scalars().all())
 
+    def active_grants(self, consumers: Iterable[str]) -> list[Agreement]:
+        """Return the ``active`` agreements of ``consumers`` without their history (the query fast path).
+
+        One pre-built Core statement, no ORM work: this runs before every query.
+        """
+        statement = _active_grants_statement()
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement, {"consumers": list(consumers)}).all()
+        return [
+            Agreement(
+                id=row.id,
+                consumer=row.consumer,
+                consumer_kind=row.consumer_kind,
+                port=row.port,
+                port_version=row.port_version,
+                contract_id=row.contract_id,
+                contract_version=row.contract_version,
+                purpose=row.purpose,
+                state=State.ACTIVE,
+                requested_by=row.requested_by,
+                created_at=row.created_at,
+                ends_at=row.ends_at,
+                pii=bool(row.pii),
+                row_filter=row.row_filter,
+                role=row.role,
+            )
+            for row in rows
+        ]
+
     def _load(self, session, rows: Sequence[Any]) -> list[Agreement]:
         from sqlalchemy import select
 
@@ -518,3 +548,15 @@ def _transition_rows(agreement_id: str, transitions: Iterable[Transition]) -> li
         )
         for t in transitions
     ]
+
+
+@cache
+def _active_grants_statement() -> Any:
+    from sqlalchemy import bindparam, select
+
+    from quanta.registry.models.access import AccessAgreement
+
+    table = AccessAgreement.__table__
+    return select(table).where(
+        table.c.state == State.ACTIVE.value, table.c.consumer.in_(bindparam("consumers", expanding=True))
+    )

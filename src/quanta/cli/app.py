@@ -22,6 +22,10 @@ from quanta.errors import QuantaError
 COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.lint",
     "quanta.cli.test",
+    "quanta.cli.init",
+    "quanta.cli.build",
+    "quanta.cli.history",
+    "quanta.cli.serve",
     "quanta.cli.tokens",
     "quanta.cli.access",
     "quanta.cli.query",

@@ -1,0 +1,104 @@
+"""The state one product's build carries from stage to stage.
+
+A :class:`ProductRun` is created by the runner for each product that runs; every stage reads what the
+previous ones left in it and adds its own typed result. It owns the product's DuckDB engine (one
+connection per product, so products run in parallel threads without sharing state).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from quanta.mesh import BuildPlan, PlannedProduct, ProductGraph, ProductSpec, Workspace
+
+
+@dataclass(frozen=True)
+class InputSnapshot:
+    """What one input port reads in this run.
+
+    Attributes:
+        port: the input port name (the table name the transform sees).
+        contract_id: the contract it names.
+        kind: ``"source"`` (raw data through a source contract) or ``"product"`` (a published port).
+        location: the source path/URL or the upstream Delta table.
+        version: the upstream Delta version read (``None`` for sources).
+        identity: the snapshot identity that enters the run fingerprint.
+        producer: the upstream product key (``None`` for sources).
+    """
+
+    port: str
+    contract_id: str
+    kind: str
+    location: str
+    version: int | None
+    identity: str | None
+    producer: str | None = None
+
+
+@dataclass(frozen=True)
+class StagedPort:
+    """A transform's output, materialised in the product's engine and not yet published.
+
+    Attributes:
+        port: the output port name.
+        table: the engine table holding the staged rows.
+        rows: the number of rows.
+        columns: column names in order.
+    """
+
+    port: str
+    table: str
+    rows: int
+    columns: tuple[str, ...]
+
+
+@dataclass
+class ProductRun:
+    """Everything one product's stages share.
+
+    Attributes:
+        workspace: the mesh.
+        graph: the product graph.
+        plan: the whole build plan.
+        planned: this product's entry in the plan.
+        product: this product's files and ports.
+        build_id: the id of the whole build.
+        run_id: this product's run id (written into Delta commits, the registry and lineage).
+        engine: the product's engine (created by the runner, closed after the last stage).
+        inputs: resolved input snapshots, by input port name.
+        fingerprint: the run fingerprint, once inputs are resolved (``None``: cannot be known).
+        skip: set by ``resolve`` when the product is unchanged and need not run.
+        staged: staged output ports, by port name.
+        reports: the gate's test reports, by port name.
+        source_reports: the source checks' reports, by input port name.
+        published: what ``publish`` committed, by port name (``quanta.storage.PublishedVersion``).
+        engine_seconds: time spent inside the engine so far.
+        started_at: start time (UTC datetime).
+        result: the product's :class:`~quanta.build.results.ProductResult` so far, for the stages that
+            run after the data stages (record, lineage).
+    """
+
+    workspace: Workspace
+    graph: ProductGraph
+    plan: BuildPlan
+    planned: PlannedProduct
+    product: ProductSpec
+    build_id: str
+    run_id: str
+    engine: Any = None
+    inputs: dict[str, InputSnapshot] = field(default_factory=dict)
+    fingerprint: str | None = None
+    skip: bool = False
+    staged: dict[str, StagedPort] = field(default_factory=dict)
+    reports: dict[str, Any] = field(default_factory=dict)
+    source_reports: dict[str, Any] = field(default_factory=dict)
+    published: dict[str, Any] = field(default_factory=dict)
+    engine_seconds: float = 0.0
+    started_at: Any = None
+    result: Any = None
+
+    @property
+    def key(self) -> str:
+        """The product key."""
+        return self.product.key

@@ -30,6 +30,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.policy",
     "quanta.cli.certify",
     "quanta.cli.diff",
+
+    "quanta.cli.tokens",
+    "quanta.cli.access",
+    "quanta.cli.query",
+    "quanta.cli.audit",
 )
 
 app = typer.Typer(

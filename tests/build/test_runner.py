@@ -36,7 +36,9 @@ def mesh(tmp_path: Path) -> Path:
     add_product(root, "one", "a", source="s1")
     add_product(root, "one", "b", source="s2")
     add_product(root, "two", "c", reads=[("a", "one.a.a", "1.0.0"), ("b", "one.b.b", "1.0.0")])
-    add_product(root, "two", "d", reads=[("c", "two.c.c", "1.0.0")], sql="SELECT id, value * 2 AS value FROM c")
+    add_product(
+        root, "two", "d", reads=[("c", "two.c.c", "1.0.0")], sql="SELECT id, value * 2 AS value FROM c"
+    )
     add_product(root, "three", "e", reads=[("b", "one.b.b", "1.0.0")])
     return root
 
@@ -70,7 +72,9 @@ def test_second_build_skips_everything_and_force_rebuilds(mesh: Path) -> None:
 def test_touching_one_transform_rebuilds_it_and_its_downstream_only(mesh: Path) -> None:
     build(load_workspace(mesh))
     transform = mesh / "domains" / "two" / "c" / "transforms" / "c.sql"
-    transform.write_text("SELECT id, value + 1 AS value FROM a UNION ALL SELECT id, value + 1 AS value FROM b\n")
+    transform.write_text(
+        "SELECT id, value + 1 AS value FROM a UNION ALL SELECT id, value + 1 AS value FROM b\n"
+    )
     result = build(load_workspace(mesh))
     assert statuses(result) == {
         "one.a": "skipped",
@@ -124,7 +128,9 @@ def test_a_failing_transform_stops_its_downstream_and_keeps_the_previous_version
 
 
 def test_sql_transform_cannot_read_files_or_undeclared_tables(mesh: Path) -> None:
-    (mesh / "domains" / "one" / "a" / "transforms" / "a.sql").write_text("SELECT * FROM read_csv('/etc/passwd')\n")
+    (mesh / "domains" / "one" / "a" / "transforms" / "a.sql").write_text(
+        "SELECT * FROM read_csv('/etc/passwd')\n"
+    )
     result = build(load_workspace(mesh), ["a"])
     assert statuses(result) == {"one.a": "error"}
     assert "read data only through input ports" in result.products[0].reason
@@ -134,8 +140,7 @@ def test_python_transforms_receive_relations_and_may_return_arrow_or_pandas(mesh
     folder = mesh / "domains" / "two" / "c" / "transforms"
     (folder / "c.sql").unlink()
     (folder / "c.py").write_text(
-        "def transform(a, b):\n"
-        "    return a.union(b).filter('id > 1').to_arrow_table()\n"
+        "def transform(a, b):\n    return a.union(b).filter('id > 1').to_arrow_table()\n"
     )
     d = mesh / "domains" / "two" / "d" / "transforms"
     (d / "d.sql").unlink()
@@ -164,9 +169,8 @@ def test_parallel_and_serial_builds_publish_the_same_data(mesh: Path, tmp_path: 
 
 def test_a_second_concurrent_build_is_refused_with_a_clear_message(mesh: Path) -> None:
     workspace = load_workspace(mesh)
-    with MeshLock(mesh):
-        with pytest.raises(MeshLocked, match="another build of this mesh is running"):
-            build(workspace)
+    with MeshLock(mesh), pytest.raises(MeshLocked, match="another build of this mesh is running"):
+        build(workspace)
     assert not build(workspace).blocked  # the lock is released afterwards
 
 

@@ -73,16 +73,23 @@ def build(
     """
     import dataclasses
 
-    from quanta.build.record import finishers, reconcile_mesh
-    from quanta.build.runner import run_plan
+    from quanta.build.record import finish_status, finishers
+    from quanta.build.runner import new_id, run_plan
+    from quanta.build.state import prior_state
     from quanta.mesh import build_graph, make_plan
 
+    selectors = list(selectors)
     with MeshLock(workspace.root, wait=lock_wait):
-        reconciled = reconcile_mesh(workspace)
-        from quanta.build.state import prior_state
-
-        graph = build_graph(workspace)
-        the_plan = make_plan(workspace, selectors, force=force, state=prior_state(workspace), graph=graph)
-        with finishers(workspace) as stages:
-            result = run_plan(workspace, graph, the_plan, jobs=jobs, on_event=on_event, finishers=stages)
-    return dataclasses.replace(result, reconciled=tuple(reconciled))
+        build_id = new_id()
+        options = {"selectors": selectors, "jobs": jobs, "force": force}
+        with finishers(workspace, build_id, options) as (stages, outcome):
+            graph = build_graph(workspace)
+            state = prior_state(workspace)
+            the_plan = make_plan(workspace, selectors, force=force, state=state, graph=graph)
+            result = run_plan(
+                workspace, graph, the_plan, jobs=jobs, on_event=on_event, finishers=stages, build_id=build_id
+            )
+            warned = any(p.count("warned") for p in result.products)
+            outcome["status"] = finish_status([p.status for p in result.products], warned)
+            outcome["error"] = None
+    return dataclasses.replace(result, reconciled=tuple(outcome["reconciled"]))

@@ -77,6 +77,7 @@ class ProductRun:
         started_at: start time (UTC datetime).
         result: the product's :class:`~quanta.build.results.ProductResult` so far, for the stages that
             run after the data stages (record, lineage).
+        begun: whether the finishers were told the product started (``None``: not yet).
     """
 
     workspace: Workspace
@@ -97,6 +98,7 @@ class ProductRun:
     engine_seconds: float = 0.0
     started_at: Any = None
     result: Any = None
+    begun: bool | None = None
 
     @property
     def key(self) -> str:

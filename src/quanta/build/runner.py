@@ -57,6 +57,7 @@ class Runner:
         jobs: int = 1,
         on_event: ProgressCallback = ignore,
         finishers: Sequence[Stage] = (),
+        build_id: str | None = None,
     ) -> None:
         self.workspace = workspace
         self.graph = graph
@@ -64,7 +65,7 @@ class Runner:
         self.jobs = max(1, int(jobs))
         self.on_event = on_event
         self.finishers = tuple(finishers)
-        self.build_id = new_id()
+        self.build_id = build_id or new_id()
 
     def run(self) -> list[ProductResult]:
         """Run every product of the plan; return their results in plan order."""
@@ -121,6 +122,8 @@ class Runner:
                 stages.append(self._stage(run, stage))
                 if run.skip:
                     break
+                if stage_type is Resolve:
+                    self._begin(run)
         except StageFailed as error:
             failure = error
             stages.append(StageResult(error.stage, "failed", 0.0, detail={"error": error.message}))
@@ -132,11 +135,13 @@ class Runner:
             stages.append(StageResult(failure.stage, "failed", 0.0, detail={"error": failure.message}))
         result = self._result(run, stages, failure, time.perf_counter() - start)
         if not run.skip:
-            for finisher in self.finishers:
+            begun = self._begin(run)
+            for finisher in self.finishers if begun else ():
                 try:
                     stages.append(self._stage(run, finisher, result))
-                except StageFailed as error:  # recording problems are reported, data stays published
-                    stages.append(StageResult(error.stage, "failed", 0.0, detail={"error": error.message}))
+                except Exception as error:  # recording problems are reported; published data stays
+                    message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+                    stages.append(StageResult(finisher.name, "failed", 0.0, detail={"error": message}))
             result = self._result(run, stages, failure, time.perf_counter() - start)
         if run.engine is not None:
             run.engine.close()
@@ -150,6 +155,22 @@ class Runner:
             )
         )
         return result
+
+    def _begin(self, run: ProductRun) -> bool:
+        """Tell the finishers the product runs (once); return whether they accepted it."""
+        if run.begun is None:
+            try:
+                for finisher in self.finishers:
+                    if hasattr(finisher, "on_start"):
+                        finisher.on_start(run)
+                run.begun = True
+            except Exception as error:
+                run.begun = False
+                message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+                self.on_event(
+                    BuildEvent("stage_finished", run.key, "record", "failed", detail={"error": message})
+                )
+        return bool(run.begun)
 
     def _stage(self, run: ProductRun, stage: Stage, result: ProductResult | None = None) -> StageResult:
         self.on_event(BuildEvent("stage_started", run.key, stage.name))
@@ -218,10 +239,13 @@ def run_plan(
     jobs: int = 1,
     on_event: ProgressCallback = ignore,
     finishers: Sequence[Stage] = (),
+    build_id: str | None = None,
 ) -> BuildResult:
     """Run ``plan`` and return the build's result (no lock, no reconciliation: see :func:`build`)."""
     start = time.perf_counter()
-    runner = Runner(workspace, graph, plan, jobs=jobs, on_event=on_event, finishers=finishers)
+    runner = Runner(
+        workspace, graph, plan, jobs=jobs, on_event=on_event, finishers=finishers, build_id=build_id
+    )
     on_event(BuildEvent("build_started", detail={"products": [p.key for p in plan.products]}))
     products = runner.run()
     return BuildResult(runner.build_id, plan.mesh, tuple(products), time.perf_counter() - start)

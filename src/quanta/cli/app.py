@@ -21,9 +21,11 @@ from quanta.errors import QuantaError
 #: Modules that contribute commands; each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.lint",
+    "quanta.cli.test",
     "quanta.cli.init",
     "quanta.cli.build",
     "quanta.cli.history",
+    "quanta.cli.serve",
 )
 
 app = typer.Typer(

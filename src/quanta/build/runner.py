@@ -70,7 +70,10 @@ class Runner:
     def run(self) -> list[ProductResult]:
         """Run every product of the plan; return their results in plan order."""
         selected = {p.key for p in self.plan.products}
-        waiting = {p.key: self.graph.upstream(p.key) & selected for p in self.plan.products}
+        waiting = {
+            p.key: (self.graph.upstream(p.key) | self._references(p.key)) & selected
+            for p in self.plan.products
+        }
         results: dict[str, ProductResult] = {}
         running: dict[Future[ProductResult], str] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="quanta-build") as pool:
@@ -88,6 +91,25 @@ class Runner:
                 for future in done:
                     results[running.pop(future)] = future.result()
         return [results[p.key] for p in self.plan.products]
+
+    def _references(self, key: str) -> set[str]:
+        """Products whose published data the gate of ``key`` reads (relationship targets).
+
+        They are built first when selected, so a foreign-key check sees their new version; a product
+        downstream of ``key`` is never waited for (that would be a deadlock).
+        """
+        from quanta.engine.sources import custom_property
+
+        publishers = self.workspace.output_contracts()
+        found: set[str] = set()
+        for port in self.workspace.products[key].output_ports:
+            for obj in port.contract.schema:
+                for prop in [obj, *(obj.get("properties") or [])]:
+                    for relationship in prop.get("relationships") or []:
+                        target = publishers.get(custom_property(relationship, "quantaContractId"))
+                        if target is not None:
+                            found.add(target[0].key)
+        return found - {key} - self.graph.descendants(key)
 
     def _blocked_by(self, key: str, failed: Iterable[str]) -> ProductResult:
         reason = f"upstream {', '.join(failed)} did not publish"
@@ -145,6 +167,7 @@ class Runner:
             result = self._result(run, stages, failure, time.perf_counter() - start)
         if run.engine is not None:
             run.engine.close()
+        run.cleanup()
         self.on_event(
             BuildEvent(
                 "product_finished",

@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from quanta.api.services import Caller, Services, ServiceUnavailable
+from quanta.api.services import Caller, Services
+from quanta.errors import UsageError
 
 
 def _access(services: Services) -> Any:
-    """The mesh's access service (cached by the access layer, reloaded when mesh files change).
-
-    Raises:
-        ServiceUnavailable: the access layer offers no service in this build of Quanta.
-    """
-    try:
-        from quanta.access.session import open_access
-    except ImportError as error:
-        raise ServiceUnavailable(
-            "access agreements and data are not available: the access service (quanta.access) is not "
-            "installed in this build"
-        ) from error
-    return open_access(services.catalog.root)
+    """The mesh's access service."""
+    return services.access
 
 
 def agreements(services: Services, caller: Caller) -> list[dict[str, Any]]:
@@ -33,7 +23,7 @@ def agreements(services: Services, caller: Caller) -> list[dict[str, Any]]:
     service = _access(services)
     found = {}
     for consumer in (caller.name, *caller.teams):
-        for agreement in service.list_agreements(consumer=consumer):
+        for agreement in service.list(consumer=consumer):
             found[agreement.id] = agreement.to_dict()
     return sorted(found.values(), key=lambda a: str(a.get("createdAt") or ""), reverse=True)
 
@@ -85,7 +75,15 @@ def decide(
     services: Services, caller: Caller, agreement_id: str, action: str, reason: str = ""
 ) -> dict[str, Any]:
     """Apply ``approve``, ``reject`` or ``revoke`` to an agreement as the caller."""
-    changed = _access(services).transition(agreement_id, action, actor=caller.name, reason=reason)
+    service = _access(services)
+    if action == "approve":
+        changed = service.approve(agreement_id, caller.name, reason)
+    elif action == "reject":
+        changed = service.reject(agreement_id, caller.name, reason or "rejected")
+    elif action == "revoke":
+        changed = service.revoke(agreement_id, caller.name, reason or "revoked")
+    else:
+        raise UsageError(f"unknown action {action!r}: use approve, reject or revoke")
     services.hub.publish(
         changed.port.rsplit(".", 1)[0], f"agreement.{action}", {"agreement": changed.id, "by": caller.name}
     )
@@ -94,7 +92,18 @@ def decide(
 
 def read(services: Services, caller: Caller, port: str, limit: int | None) -> Any:
     """The rows of ``port`` the caller may see (masked, filtered, audited), as an Arrow table."""
-    return _access(services).read_port(caller.name, port, limit=limit).read_all()
+    from sqlglot import exp
+
+    domain, product, name = port.split(".")
+    table = exp.Table(
+        this=exp.to_identifier(name, quoted=True),
+        db=exp.to_identifier(product, quoted=True),
+        catalog=exp.to_identifier(domain, quoted=True),
+    )
+    select = exp.select("*").from_(table)
+    if limit is not None:
+        select = select.limit(int(limit))
+    return _access(services).query(caller.name, select.sql(dialect="duckdb")).table
 
 
 def query(services: Services, caller: Caller, statement: str) -> Any:

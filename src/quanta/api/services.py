@@ -23,6 +23,7 @@ from quanta.api.webhooks import WebhookHub
 from quanta.errors import QuantaError
 
 if TYPE_CHECKING:
+    from quanta.access.service import AccessService
     from quanta.registry import Registry
 
 
@@ -67,12 +68,28 @@ class Services:
     sessions: SessionStore
     callers: dict[str, Caller] = field(default_factory=dict)
     _registry: Registry | None = None
+    _access: AccessService | None = None
     _runtime: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pump: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
     # -- registry ----------------------------------------------------------------------------------
+
+    @property
+    def access(self) -> AccessService:
+        """The mesh's access service (principals, tokens, agreements, enforced queries), on the registry.
+
+        Raises:
+            ServiceUnavailable: the registry cannot be opened.
+        """
+        registry = self.registry
+        with self._lock:
+            if self._access is None:
+                from quanta.access.session import open_service
+
+                self._access = open_service(self.catalog.root, registry)
+            return self._access
 
     @property
     def registry(self) -> Registry:
@@ -109,6 +126,7 @@ class Services:
         """Forget cached run-time data and rebuild the search index (re-reading the mesh if asked)."""
         if reload_catalog:
             self.catalog = load_catalog(self.catalog.root)
+            self._access = None
         self._runtime.clear()
         self.search.replace(self.documents())
 
@@ -288,24 +306,17 @@ def build_services(settings: ServeSettings) -> Services:
 
 
 def authenticate(services: Services, token: str) -> Caller | None:
-    """Return the principal holding API token ``token``, or ``None`` when the token is unknown.
+    """Return the principal holding API token ``token``, or ``None`` when the token is not valid.
 
     Tokens are the access layer's (``quanta token create``); the registry keeps only their hashes.
 
     Raises:
-        ServiceUnavailable: the access layer is not available in this build of Quanta.
+        ServiceUnavailable: the access service cannot be opened.
     """
+    from quanta.access.tokens import InvalidToken
+
     try:
-        from quanta.access import authenticate_token  # type: ignore[attr-defined]
-    except ImportError as error:
-        raise ServiceUnavailable(
-            "API tokens cannot be checked: the access service (quanta.access) is not available"
-        ) from error
-    principal = authenticate_token(services.catalog.root, token)
-    if principal is None:
+        principal = services.access.authenticate(token)
+    except InvalidToken:
         return None
-    return Caller(
-        name=str(principal.name),
-        kind=str(getattr(principal, "kind", "user")),
-        teams=tuple(getattr(principal, "teams", ()) or ()),
-    )
+    return Caller(name=str(principal.name), kind=str(principal.kind), teams=tuple(sorted(principal.teams)))

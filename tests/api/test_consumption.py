@@ -127,3 +127,21 @@ def test_events_feed_and_configure(built, server):
     assert rita.get("/api/v1/events", params={"after": feed["last"]}).json()["items"] == []
     configured = rita.post("/products/reference/airports/control/configure", json={"schedule": "0 6 * * *"})
     assert configured.json()["configuration"] == {"schedule": "0 6 * * *"}
+
+
+def test_openlineage_events_are_ingested_into_the_event_feed(built, server):
+    carl = _client(server, built.tokens["carl"])
+    event = {
+        "eventType": "COMPLETE",
+        "eventTime": "2026-01-02T03:04:05Z",
+        "producer": "https://example.com/notebook",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "0190d3a4-8a8b-7c3e-9c1d-2b3c4d5e6f70"},
+        "job": {"namespace": "notebooks", "name": "operations.flights"},
+        "inputs": [{"namespace": "quanta://testmesh", "name": "operations.flights.flights"}],
+    }
+    answer = carl.post("/api/v1/lineage", json=event)
+    assert answer.status_code == 201 and answer.json()["product"] == "operations.flights"
+    feed = carl.get("/api/v1/events", params={"type": "lineage.ingested"}).json()["items"]
+    assert feed[-1]["payload"]["event"]["run"]["runId"] == event["run"]["runId"]
+    assert carl.post("/api/v1/lineage", json={**event, "eventType": "DONE"}).status_code == 422

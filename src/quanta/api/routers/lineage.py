@@ -35,7 +35,7 @@ def product_graph(catalog: Catalog, focus: str | None = None) -> dict[str, list[
         nodes.append({"id": f"product:{key}", "kind": "product", "label": key, "product": key})
         for port in product.ports:
             port_id = f"port:{key}.{port.name}"
-            nodes.append({"id": port_id, "kind": "port", "label": f"{key}.{port.name}", "product": key})
+            nodes.append({"id": port_id, "kind": "port", "label": f"port {port.name}", "product": key})
             edges.append({"source": f"product:{key}", "target": port_id, "kind": "publishes"})
         for i in product.inputs:
             if i.upstream is not None and i.upstream in keys:

@@ -183,8 +183,13 @@ def lint_file(path: Path, lenient: bool = False) -> LintResult:
     except SpecError as error:
         diagnostics = error.diagnostics or [Diagnostic("spec.load", error.message, file=str(path))]
         return LintResult(str(path), kind_from_name(path), None, list(diagnostics))
-    api = document.api_version
-    return LintResult(str(path), document.kind, api, validate(document))
+    known = None
+    if document.kind == CONTRACT:
+        from quanta.spec.references import find_mesh_root, mesh_objects
+
+        mesh = find_mesh_root(path)
+        known = mesh_objects(mesh, lenient=lenient) if mesh is not None else None
+    return LintResult(str(path), document.kind, document.api_version, validate(document, known_objects=known))
 
 
 def _lint_many(args: tuple[list[str], bool]) -> list[LintResult]:
@@ -214,6 +219,9 @@ def lint_paths(
     Raises:
         UsageError: a path does not exist.
     """
+    from quanta.spec.references import clear_cache
+
+    clear_cache()
     files = discover(paths)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers > 1 and len(files) >= PARALLEL_THRESHOLD:

@@ -27,6 +27,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.build",
     "quanta.cli.history",
     "quanta.cli.serve",
+    "quanta.cli.policy",
+    "quanta.cli.certify",
+    "quanta.cli.diff",
+
+    "quanta.cli.tokens",
+    "quanta.cli.access",
+    "quanta.cli.query",
+    "quanta.cli.audit",
 )
 
 app = typer.Typer(

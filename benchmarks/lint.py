@@ -56,12 +56,12 @@ def bench_corpus(count: int, jobs: int) -> None:
 
 def bench_shapes() -> None:
     from jsonschema import Draft201909Validator
+    from tests.spec.test_nesting import contract, nested
 
     from quanta.spec import load_contract, validate
     from quanta.spec.catalog import load_schema
     from quanta.spec.loader import dump_yaml
     from quanta.spec.schema_validation import SchemaValidator
-    from tests.spec.test_nesting import contract, nested
 
     schema = load_schema("DataContract", "v3.1.0")
     deep = dump_yaml(contract([nested(10)]))
@@ -88,9 +88,13 @@ def bench_shapes() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=1000, help="contracts to lint (default 1000)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPUs)")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPUs)"
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}")
     bench_corpus(args.count, args.jobs)

@@ -118,7 +118,8 @@ class SchemaValidator:
             except ImportError:  # pragma: no cover - the compiled engine is optional
                 jsonschema_rs = None
             if jsonschema_rs is not None:
-                self._compiled = jsonschema_rs.validator_for(schema)
+                # Formats are annotations in Draft 2019-09 (as in Python jsonschema); never fetch remote refs.
+                self._compiled = jsonschema_rs.validator_for(schema, validate_formats=False, offline=True)
 
     @property
     def compiled(self) -> bool:

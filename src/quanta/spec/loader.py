@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from quanta.errors import Diagnostic, SpecError
 from quanta.spec.paths import format_path
@@ -224,7 +225,9 @@ class _Builder:
     def scalar(self, event: Any, path: PathTuple) -> Any:
         tag, value, style = event.tag, event.value, event.style
         if tag in (None, "!"):
-            if tag == "!" or style:  # quoted, block or non-specific (`!`) scalars are text
+            if style in ("|", ">"):  # block scalars stay text that remembers its style (dumped alike)
+                return LiteralScalarString(value) if style == "|" else FoldedScalarString(value)
+            if tag == "!" or style:  # quoted or non-specific (`!`) scalars are text
                 return value
             if value and value[0] not in _RESOLVABLE_START:
                 return self._quotes(value, event, path)  # no implicit type starts this way: text

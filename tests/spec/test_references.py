@@ -158,3 +158,13 @@ def test_relationships_into_other_contracts_resolve_inside_a_mesh(tmp_path: Path
     (tmp_path / "mesh.yaml").unlink()  # outside a mesh the other contract may live anywhere: a warning
     [warning] = diagnostics(lint_paths([contract]), "odcs.relationship-target")
     assert warning.severity == "warning"
+
+
+def test_two_contracts_with_one_id_in_a_mesh(tmp_path: Path) -> None:
+    (tmp_path / "mesh.yaml").write_text("")
+    flights = product(tmp_path, "ops", "flights", [])
+    copy = flights.parent / "contracts" / "copy.odcs.yaml"
+    copy.write_text((flights.parent / "contracts" / "flights.odcs.yaml").read_text())
+    found = diagnostics(lint_paths([tmp_path]), "odcs.duplicate-contract-id")
+    assert {d.file for d in found} == {str(copy), str(flights.parent / "contracts" / "flights.odcs.yaml")}
+    assert all(d.severity == "error" and d.path == "id" and d.line == 3 for d in found)

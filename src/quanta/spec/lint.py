@@ -183,13 +183,16 @@ def lint_file(path: Path, lenient: bool = False) -> LintResult:
     except SpecError as error:
         diagnostics = error.diagnostics or [Diagnostic("spec.load", error.message, file=str(path))]
         return LintResult(str(path), kind_from_name(path), None, list(diagnostics))
-    known = None
-    if document.kind == CONTRACT:
-        from quanta.spec.references import find_mesh_root, mesh_objects
+    if document.kind != CONTRACT:
+        return LintResult(str(path), document.kind, document.api_version, validate(document))
+    from quanta.spec.references import duplicate_contract_ids, find_mesh_root, mesh_objects
 
-        mesh = find_mesh_root(path)
-        known = mesh_objects(mesh, lenient=lenient) if mesh is not None else None
-    return LintResult(str(path), document.kind, document.api_version, validate(document, known_objects=known))
+    mesh = find_mesh_root(path)
+    known = mesh_objects(mesh, lenient=lenient) if mesh is not None else None
+    diagnostics = validate(document, known_objects=known)
+    if mesh is not None:
+        diagnostics.extend(duplicate_contract_ids(document, mesh, lenient=lenient))
+    return LintResult(str(path), document.kind, document.api_version, diagnostics)
 
 
 def _lint_many(args: tuple[list[str], bool]) -> list[LintResult]:

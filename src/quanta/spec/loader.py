@@ -544,7 +544,9 @@ def load_yaml(
         )
     text = _decode(raw, filename)
     if not text.strip():
-        raise _fail("yaml.empty", "the file is empty; a contract or product is a YAML mapping", filename)
+        raise _fail(
+            "yaml.empty", "the file is empty; a contract or product is a YAML mapping", filename, 1, 1
+        )
     text, warnings = _copy_paste_damage(text, filename, lenient)
     make_parser, _, _ = _parser_factory()
     builder = _Builder(filename, lenient, max_depth, max_alias_nodes)
@@ -560,7 +562,9 @@ def load_yaml(
         if dispose is not None:
             dispose()
     if data is None:
-        raise _fail("yaml.empty", "the document is empty; a contract or product is a YAML mapping", filename)
+        raise _fail(
+            "yaml.empty", "the document is empty; a contract or product is a YAML mapping", filename, 1, 1
+        )
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
         raise _fail(

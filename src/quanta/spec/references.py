@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from quanta.errors import Diagnostic, SpecError
 
@@ -105,6 +106,34 @@ def _index_contract(index: MeshIndex, file: Path, data: dict) -> None:
             props = obj.get("properties") if isinstance(obj.get("properties"), list) else []
             names = {p["name"] for p in props if isinstance(p, dict) and isinstance(p.get("name"), str)}
             index.objects.setdefault(obj["name"], set()).update(names)
+
+
+def duplicate_contract_ids(contract: Any, mesh: Path, *, lenient: bool = False) -> list[Diagnostic]:
+    """Report a contract whose ``id`` another contract of the mesh also uses (``odcs.duplicate-contract-id``).
+
+    Args:
+        contract: a loaded :class:`~quanta.spec.Contract` with its ``path``.
+        mesh: the mesh root the contract lives in.
+        lenient: read the other contracts leniently.
+
+    Returns:
+        One error naming the other files, or nothing.
+    """
+    if not contract.id or contract.path is None:
+        return []
+    refs = _index(mesh.resolve(), lenient).contracts.get(contract.id, [])
+    here = Path(contract.path).resolve()
+    others = [str(r.file) for r in refs if r.file.resolve() != here]
+    if not others:
+        return []
+    line, column = contract.source.position(("id",))
+    message = (
+        f"contract id {contract.id!r} is also used by {', '.join(others)}; every contract of a mesh needs "
+        "its own id (<domain>.<product>.<port>, or source.<name>)"
+    )
+    return [
+        Diagnostic("odcs.duplicate-contract-id", message, "error", "id", line, column, str(contract.path))
+    ]
 
 
 def _major(version: object) -> str | None:

@@ -9,7 +9,10 @@
 * A port ``version`` whose major differs from the contract's major ``version`` is a warning: real
   products version their ports on their own.
 
-Codes: ``odps.unresolved-contract``, ``odps.port-version``.
+* Inside a mesh, no two contracts share an ``id``, and relationships that name an object of another
+  contract are resolved against every contract of the mesh (:func:`mesh_objects`).
+
+Codes: ``odps.unresolved-contract``, ``odps.port-version``, ``odcs.duplicate-contract-id``.
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ def load_document(path: Path, *, lenient: bool = False):
         column=column,
         file=str(path),
     )
-    raise SpecError(str(diagnostic), diagnostics=[diagnostic])
+    raise SpecError(f"{diagnostic.location()}: {diagnostic.message}", diagnostics=[diagnostic])
 
 
 def lint_file(path: Path, lenient: bool = False) -> LintResult:

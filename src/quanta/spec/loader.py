@@ -128,7 +128,13 @@ def _fail(
     path: PathTuple = (),
 ) -> SpecError:
     diagnostic = Diagnostic(code, message, path=format_path(path), line=line, column=column, file=file)
-    return SpecError(str(diagnostic), diagnostics=[diagnostic])
+    return SpecError(_summary(diagnostic), diagnostics=[diagnostic])
+
+
+def _summary(diagnostic: Diagnostic) -> str:
+    """``file:line:column: message (at path)``: the error's message, without markup-like brackets."""
+    where = f" (at {diagnostic.path})" if diagnostic.path else ""
+    return f"{diagnostic.location()}: {diagnostic.message}{where}"
 
 
 def _decode(raw: bytes, filename: str | None) -> str:
@@ -186,7 +192,8 @@ def _copy_paste_damage(text: str, filename: str | None, lenient: bool) -> tuple[
                 )
             )
     if found and not lenient:
-        raise SpecError(str(found[0]), diagnostics=found)
+        more = f" (and {len(found) - 1} more lines)" if len(found) > 1 else ""
+        raise SpecError(_summary(found[0]) + more, diagnostics=found)
     return "\n".join(lines), found
 
 

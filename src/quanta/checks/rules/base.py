@@ -1,0 +1,131 @@
+"""What rule modules share: the binding of a schema object to a table, outcomes and SQL helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+    from sqlglot import exp
+
+    from quanta.checks.plan import Check
+
+
+class MissingColumn(LookupError):
+    """A check refers to a property whose column is not in the data."""
+
+
+@dataclass(slots=True)
+class Binding:
+    """A schema object bound to a table of the engine.
+
+    Attributes:
+        object: the schema object's ``name``.
+        table: the quoted table the engine reads.
+        columns: property ``name`` -> actual column name (only properties found in the data).
+        types: actual column name -> Arrow type, in table order.
+        dialect: the sqlglot dialect of the engine.
+        properties: property ``name`` -> the property's contract mapping (for types, redaction).
+    """
+
+    object: str
+    table: exp.Table
+    columns: dict[str, str]
+    types: dict[str, pa.DataType]
+    dialect: str
+    properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def column(self, prop: str | None) -> exp.Column:
+        """Return the quoted column of property ``prop``.
+
+        Raises:
+            MissingColumn: the property has no column in the data.
+        """
+        from sqlglot import exp
+
+        if prop is None or prop not in self.columns:
+            raise MissingColumn(prop)
+        return exp.column(self.columns[prop], quoted=True)
+
+    def arrow_type(self, prop: str) -> pa.DataType | None:
+        """Return the Arrow type of property ``prop``'s column, or ``None`` when it is missing."""
+        name = self.columns.get(prop)
+        return None if name is None else self.types.get(name)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What evaluating one check found.
+
+    Attributes:
+        status: ``passed``, ``failed``, ``error``, ``skipped``, ``manual`` or ``not_evaluated``.
+        value: the measured value in the threshold's unit (``None`` when not measured).
+        reason: why the check did not pass, or what was measured, in words.
+        details: extra facts (e.g. the actual type, the SLA's reference timestamp).
+    """
+
+    status: str
+    value: Any = None
+    reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def count_where(predicate: exp.Expression) -> exp.Expression:
+    """``COUNT(*) FILTER (WHERE predicate)``: rows for which ``predicate`` is true (never NULL)."""
+    from sqlglot import exp
+
+    return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=predicate))
+
+
+def literal(value: Any) -> exp.Expression:
+    """Return a SQL literal for a Python scalar (strings quoted and escaped by sqlglot)."""
+    from sqlglot import exp
+
+    return exp.convert(value)
+
+
+def as_text(column: exp.Expression, arrow_type: pa.DataType | None) -> exp.Expression:
+    """Cast ``column`` to text unless it already is a string column."""
+    import pyarrow as pa
+    from sqlglot import exp
+
+    if arrow_type is not None and (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)):
+        return column
+    return exp.cast(column, exp.DataType.build("text"))
+
+
+def regex_match(column: exp.Expression, pattern: str) -> exp.Expression:
+    """True when ``pattern`` (ECMA-262 style, unanchored) matches somewhere in ``column``."""
+    from sqlglot import exp
+
+    return exp.RegexpLike(this=column, expression=exp.Literal.string(pattern))
+
+
+def any_of(predicates: Iterable[exp.Expression]) -> exp.Expression:
+    """OR of ``predicates`` (each wrapped in parentheses)."""
+    from sqlglot import exp
+
+    items = [exp.paren(p, copy=False) for p in predicates]
+    return exp.or_(*items) if len(items) > 1 else items[0]
+
+
+def check_params(check: Check, *names: str) -> tuple[Any, ...]:
+    """Return ``check.params[name]`` for each name (``None`` when absent)."""
+    return tuple(check.params.get(name) for name in names)
+
+
+def example_binding(object: str = "flights", **types: str) -> Binding:
+    """A DuckDB binding of table ``object`` whose columns have the given Arrow type names (for examples).
+
+    Example:
+        >>> example_binding(carrier="string").column("carrier").sql("duckdb")
+        '"carrier"'
+    """
+    import pyarrow as pa
+
+    from quanta.engine.base import table_expression
+
+    arrow = {name: pa.type_for_alias(alias) for name, alias in types.items()}
+    return Binding(object, table_expression(object), {name: name for name in types}, arrow, "duckdb")

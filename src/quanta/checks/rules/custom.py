@@ -1,0 +1,59 @@
+"""``type: custom`` rules: dispatched by ``engine`` to a plug-in of the ``quanta.check_engines`` registry.
+
+Source: ODCS v3.1.0, data quality ``custom`` (``engine`` + ``implementation``). See
+:mod:`quanta.checks.plugins`. An engine without a plug-in gives ``skipped`` (never ``passed``).
+
+Example:
+    >>> from quanta.checks.plan import Check, RuleMeta
+    >>> check = Check("custom", "f", RuleMeta("r", "r", ""), params={"engine": "no-such-engine"})
+    >>> evaluate(check, None, None).status
+    'skipped'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from quanta.checks.rules.base import Outcome
+
+if TYPE_CHECKING:  # pragma: no cover
+    from quanta.checks.plan import Check
+    from quanta.checks.rules.base import Binding
+
+MODE = "python"
+
+
+def evaluate(check: Check, binding: Binding | None, context: Any) -> Outcome:
+    """Run the plug-in and compare its result with the threshold."""
+    from quanta.checks.plugins import CustomCheckRequest, check_engine
+
+    name = str(check.params.get("engine") or "")
+    plugin = check_engine(name)
+    if plugin is None:
+        return Outcome("skipped", None, f"no check engine plug-in named {name!r} is installed")
+    column = None
+    if binding is not None and check.property:
+        column = binding.column(check.property).sql(binding.dialect)
+    request = CustomCheckRequest(
+        check=check,
+        engine=getattr(context, "engine", None),
+        table=binding.table.sql(binding.dialect) if binding is not None else "",
+        column=column,
+    )
+    result = plugin(request)
+    if isinstance(result, Outcome):
+        return result
+    if isinstance(result, bool):
+        if check.threshold is None:
+            return Outcome(
+                "passed" if result else "failed", result, None if result else "the plug-in said false"
+            )
+        result = 1.0 if result else 0.0
+    try:
+        value = float(result)
+    except (TypeError, ValueError):
+        return Outcome("error", None, f"the plug-in returned {result!r}, not a number or boolean")
+    if check.threshold is None:
+        return Outcome("error", value, "a custom rule with a numeric result needs an operator")
+    passed = check.threshold.holds(value)
+    return Outcome("passed" if passed else "failed", value, None if passed else "threshold not met")

@@ -1,0 +1,104 @@
+"""The :class:`Engine` protocol every engine adapter implements, and the lazy engine registry.
+
+An engine is deliberately small (five members): its SQL ``dialect`` (a sqlglot dialect name),
+``register`` a source under a table name, ``query`` returning Arrow record batches, ``execute`` for
+statements without results, and ``close``. What an engine can do is declared by class constants
+(``CAN_REGISTER``, ``PUSHES_DOWN``), never discovered by trial.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+from quanta.errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+    from sqlglot import exp
+
+#: Built-in engines: name -> "module:Class" (imported only when asked for).
+ENGINES: dict[str, str] = {
+    "duckdb": "quanta.engine.duckdb:DuckDBEngine",
+    "postgresql": "quanta.engine.postgres:PostgresEngine",
+    "postgres": "quanta.engine.postgres:PostgresEngine",
+    "spark": "quanta.engine.spark:SparkEngine",
+}
+
+#: Entry-point group through which other packages add engines (value: "module:Class").
+ENTRY_POINT_GROUP = "quanta.engines"
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What the checks layer needs from a SQL engine.
+
+    Attributes:
+        dialect: the sqlglot dialect SQL is rendered in for this engine (``"duckdb"``, ``"postgres"``,
+            ``"spark"``).
+        CAN_REGISTER: whether :meth:`register` accepts files and Arrow data (False for engines that only
+            see tables already stored in them, such as PostgreSQL).
+        PUSHES_DOWN: whether queries run inside the remote system where the data lives.
+    """
+
+    dialect: str
+    CAN_REGISTER: ClassVar[bool]
+    PUSHES_DOWN: ClassVar[bool]
+
+    def register(self, name: str, source: Any, **options: Any) -> None:
+        """Make ``source`` (a path, an Arrow table/dataset/reader, a relation) queryable as ``name``."""
+
+    def query(self, sql: str) -> pa.RecordBatchReader:
+        """Run one query and stream its result as Arrow record batches."""
+
+    def execute(self, sql: str) -> None:
+        """Run one statement whose result is not needed."""
+
+    def close(self) -> None:
+        """Release the connection and any temporary files."""
+
+
+def get_engine(name: str, **settings: Any) -> Engine:
+    """Create an engine by name.
+
+    Args:
+        name: ``duckdb``, ``postgresql`` or a name registered in the ``quanta.engines`` entry-point group.
+        **settings: keyword arguments passed to the engine's constructor (e.g. ``memory_limit="2GB"``).
+
+    Returns:
+        A new engine instance.
+
+    Raises:
+        UsageError: no engine of that name is known.
+    """
+    target = ENGINES.get(name)
+    if target is None:
+        from importlib.metadata import entry_points
+
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            if entry.name == name:
+                return entry.load()(**settings)
+        known = ", ".join(sorted(ENGINES))
+        raise UsageError(f"unknown engine {name!r}; use one of {known} or install a plug-in for it")
+    module_name, class_name = target.split(":")
+    return getattr(importlib.import_module(module_name), class_name)(**settings)
+
+
+def table_expression(name: str | tuple[str, ...]) -> exp.Table:
+    """Return a quoted sqlglot table for ``name``.
+
+    A string is split on dots (``"sales.orders"`` is table ``orders`` in schema ``sales``); a tuple gives
+    the parts explicitly, for names that contain dots.
+
+    Example:
+        >>> table_expression("sales.orders").sql("duckdb")
+        '"sales"."orders"'
+    """
+    from sqlglot import exp
+
+    parts = list(name) if isinstance(name, tuple) else name.split(".")
+    identifiers = [exp.to_identifier(part, quoted=True) for part in parts]
+    table = identifiers[-1]
+    db = identifiers[-2] if len(identifiers) > 1 else None
+    catalog = identifiers[-3] if len(identifiers) > 2 else None
+    return exp.Table(this=table, db=db, catalog=catalog)

@@ -1,0 +1,318 @@
+"""The embedded DuckDB engine: bounded memory with spilling, local files, Delta tables, SQLite, Arrow.
+
+DuckDB streams files (CSV, Parquet, JSON) and Arrow datasets without loading them into memory; with a
+``memory_limit`` it spills large aggregates and hash tables to ``temp_directory``. Delta tables are read
+through the ``deltalake`` package as an Arrow dataset (DuckDB extensions cannot be downloaded at run
+time on every machine), SQLite tables are streamed into a DuckDB table in batches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from quanta.engine.base import table_expression
+from quanta.errors import ConnectionFailed, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
+#: File formats :meth:`DuckDBEngine.register_file` reads, by file-name suffix.
+FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".duckdb": "duckdb",
+    ".db": "duckdb",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+}
+
+
+class DuckDBEngine:
+    """DuckDB behind the :class:`quanta.engine.base.Engine` protocol.
+
+    Args:
+        database: ``":memory:"`` (default) or a DuckDB database file.
+        read_only: open ``database`` read-only.
+        memory_limit: DuckDB ``memory_limit`` such as ``"2GB"``; above it, operators spill to disk.
+        temp_directory: where spilled data goes (default: DuckDB's own, next to the database or in
+            ``.tmp``).
+        threads: number of worker threads (default: all cores).
+        connection: an existing ``duckdb.DuckDBPyConnection`` to use instead of opening one (the engine
+            does not close a connection it did not open).
+
+    Example:
+        >>> engine = DuckDBEngine(memory_limit="1GB")
+        >>> engine.query("SELECT 42 AS answer").read_all().to_pylist()
+        [{'answer': 42}]
+        >>> engine.close()
+    """
+
+    dialect = "duckdb"
+    CAN_REGISTER: ClassVar[bool] = True
+    PUSHES_DOWN: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        database: str | Path = ":memory:",
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        temp_directory: str | Path | None = None,
+        threads: int | None = None,
+        connection: Any = None,
+    ) -> None:
+        import duckdb
+
+        self._owned = connection is None
+        if connection is not None:
+            self.connection = connection
+        else:
+            config: dict[str, Any] = {}
+            if memory_limit:
+                config["memory_limit"] = str(memory_limit)
+            if temp_directory:
+                config["temp_directory"] = str(temp_directory)
+            if threads:
+                config["threads"] = int(threads)
+            try:
+                self.connection = duckdb.connect(str(database), read_only=read_only, config=config)
+            except duckdb.Error as error:
+                raise ConnectionFailed(f"cannot open DuckDB database {database}: {error}") from error
+        self._attached = 0
+
+    # -- protocol -----------------------------------------------------------------------------------
+
+    def register(self, name: str, source: Any, **options: Any) -> None:
+        """Make ``source`` queryable as the view or table ``name``.
+
+        Args:
+            name: the table name queries use.
+            source: a path (``str``/``Path``; the format comes from ``options["format"]`` or the suffix),
+                a ``pyarrow`` Table, Dataset or RecordBatchReader, or a DuckDB relation of this engine's
+                connection.
+            **options: file options, see :meth:`register_file`.
+
+        Raises:
+            UsageError: the source type or format is not supported.
+        """
+        if isinstance(source, str | Path):
+            self.register_file(name, source, **options)
+            return
+        import duckdb
+
+        if isinstance(source, duckdb.DuckDBPyRelation):
+            try:
+                self.connection.register(name, source)
+            except duckdb.Error as error:
+                raise UsageError(
+                    f"cannot register relation {name!r}: {error}. Pass the engine that owns the relation "
+                    "(DuckDBEngine(connection=...)) or an Arrow table instead"
+                ) from error
+            return
+        if type(source).__module__.startswith("pyarrow"):
+            self.connection.register(name, source)
+            return
+        raise UsageError(
+            f"cannot register {type(source).__name__} as {name!r}: pass a file path, a pyarrow Table, "
+            "Dataset or RecordBatchReader, or a DuckDB relation"
+        )
+
+    def query(self, sql: str) -> pa.RecordBatchReader:
+        """Run ``sql`` on a fresh cursor and return its result as a stream of Arrow record batches."""
+        import duckdb
+
+        cursor = self.connection.cursor()
+        try:
+            relation = cursor.sql(sql)
+            if relation is None:  # a statement without a result
+                import pyarrow as pa
+
+                return pa.RecordBatchReader.from_batches(pa.schema([]), [])
+            return relation.to_arrow_reader()
+        except duckdb.Error:
+            cursor.close()
+            raise
+
+    def execute(self, sql: str) -> None:
+        """Run ``sql`` and discard its result."""
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        """Close the connection if this engine opened it."""
+        if self._owned:
+            self.connection.close()
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- readers ------------------------------------------------------------------------------------
+
+    def register_file(
+        self,
+        name: str,
+        path: str | Path,
+        *,
+        format: str | None = None,
+        null_value: str | None = None,
+        delimiter: str | None = None,
+        table: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Register a local file, folder or glob as ``name`` without loading it.
+
+        Args:
+            name: the table name queries use.
+            path: file, glob (``data/*.parquet``) or folder (Delta tables).
+            format: ``csv``, ``parquet``, ``json``, ``delta``, ``duckdb`` or ``sqlite``; default from the
+                suffix (a folder holding ``_delta_log`` is Delta).
+            null_value: CSV token that means null (e.g. ``"NA"``).
+            delimiter: CSV field separator (default: detected).
+            table: for ``duckdb``/``sqlite`` files, the table to read (default ``name``).
+            schema: for ``duckdb`` files, the schema of ``table``.
+
+        Raises:
+            UsageError: unknown format, or the path does not exist.
+        """
+        import duckdb
+
+        fmt = (format or _guess_format(path)).lower()
+        text = str(path)
+        if not any(ch in text for ch in "*?[") and not Path(text).exists():
+            raise UsageError(f"data file {text} does not exist; check the server path or --data")
+        try:
+            if fmt == "csv":
+                kwargs: dict[str, Any] = {}
+                if null_value is not None:
+                    kwargs["na_values"] = null_value
+                if delimiter:
+                    kwargs["delimiter"] = delimiter
+                self.connection.read_csv(text, **kwargs).create_view(name, replace=True)
+            elif fmt == "parquet":
+                self.connection.read_parquet(text).create_view(name, replace=True)
+            elif fmt in ("json", "ndjson", "jsonl"):
+                self.connection.read_json(text).create_view(name, replace=True)
+            elif fmt == "delta":
+                from deltalake import DeltaTable
+
+                self.connection.register(name, DeltaTable(text).to_pyarrow_dataset())
+            elif fmt == "duckdb":
+                self._register_duckdb_file(name, text, table or name, schema)
+            elif fmt == "sqlite":
+                self._register_sqlite(name, text, table or name)
+            else:
+                raise UsageError(
+                    f"unsupported format {fmt!r} for {text}; use csv, parquet, json, delta, duckdb or sqlite"
+                )
+        except duckdb.Error as error:
+            raise UsageError(f"cannot read {text} as {fmt}: {error}") from error
+
+    def _register_duckdb_file(self, name: str, path: str, table: str, schema: str | None) -> None:
+        from sqlglot import exp
+
+        self._attached += 1
+        alias = f"quanta_src_{self._attached}"
+        attach = exp.Attach(
+            this=exp.alias_(exp.Literal.string(path), alias),
+            exists=False,
+            expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))],
+        )
+        self.execute(attach.sql("duckdb"))
+        parts = (alias, schema or "main", table)
+        self._create_view(name, exp.select("*").from_(table_expression(parts)))
+
+    def _register_sqlite(self, name: str, path: str, table: str) -> None:
+        """Stream a SQLite table into a DuckDB table in batches (memory bounded by the batch size)."""
+        import sqlite3
+
+        from sqlglot import exp
+
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        try:
+            connection = sqlite3.connect(uri, uri=True)
+        except sqlite3.Error as error:
+            raise ConnectionFailed(f"cannot open SQLite database {path}: {error}") from error
+        try:
+            select = exp.select("*").from_(table_expression(table)).sql("sqlite")
+            try:
+                cursor = connection.execute(select)
+            except sqlite3.Error as error:
+                raise UsageError(f"cannot read table {table!r} from {path}: {error}") from error
+            reader = _sqlite_reader(cursor)
+            staging = f"quanta_sqlite_{name}"
+            self.connection.register(staging, reader)
+            try:
+                create = exp.Create(
+                    this=table_expression(name),
+                    kind="TABLE",
+                    replace=True,
+                    expression=exp.select("*").from_(table_expression(staging)),
+                )
+                self.execute(create.sql("duckdb"))
+            finally:
+                self.connection.unregister(staging)
+        finally:
+            connection.close()
+
+    def _create_view(self, name: str, select: Any) -> None:
+        from sqlglot import exp
+
+        create = exp.Create(this=table_expression(name), kind="VIEW", replace=True, expression=select)
+        self.execute(create.sql("duckdb"))
+
+
+def _guess_format(path: str | Path) -> str:
+    candidate = Path(str(path).split("*")[0])
+    if (candidate / "_delta_log").is_dir():
+        return "delta"
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in FORMATS_BY_SUFFIX:
+        return FORMATS_BY_SUFFIX[suffix]
+    raise UsageError(f"cannot tell the format of {path}; give it explicitly (csv, parquet, json, delta)")
+
+
+def _sqlite_reader(cursor: Any, batch_rows: int = 50_000) -> pa.RecordBatchReader:
+    """Turn a SQLite cursor into an Arrow stream, typing columns from the first batch."""
+    import pyarrow as pa
+
+    names = [column[0] for column in cursor.description]
+    first = cursor.fetchmany(batch_rows)
+    first_batch = pa.RecordBatch.from_pylist([dict(zip(names, row, strict=True)) for row in first])
+    if first_batch.num_columns == 0:
+        first_batch = pa.RecordBatch.from_arrays([pa.array([], pa.null()) for _ in names], names=names)
+    schema = pa.schema(
+        [
+            field.with_type(pa.string()) if pa.types.is_null(field.type) else field
+            for field in first_batch.schema
+        ]
+    )
+    first_batch = first_batch.cast(schema)
+
+    def batches():
+        yield first_batch
+        while rows := cursor.fetchmany(batch_rows):
+            columns = list(zip(*rows, strict=True))
+            yield pa.RecordBatch.from_arrays(
+                [_typed(col, field.type) for col, field in zip(columns, schema, strict=True)], schema=schema
+            )
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _typed(values: tuple[Any, ...], type_: pa.DataType) -> pa.Array:
+    import pyarrow as pa
+
+    if pa.types.is_string(type_):
+        values = tuple(None if v is None else str(v) for v in values)
+    return pa.array(values, type=type_)

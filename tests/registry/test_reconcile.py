@@ -3,6 +3,7 @@ after ``reconcile`` the table is at its last committed version and the registry 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -126,3 +127,20 @@ def test_a_live_build_is_left_alone(registry_url: str, tmp_path: Path) -> None:
         assert other.run(run).status == "running"
         builder.finish_run(run, "passed")
         builder.finish_build(build, "succeeded")
+
+
+def test_table_locations_are_compared_normalised(registry_url: str, tmp_path: Path) -> None:
+    """A snapshot recorded under another spelling of the same path is neither adopted again nor lost."""
+    root = str(tmp_path / "tables")
+    with open_registry(registry_url) as registry:
+        registry.register_product(product_record("operations", "flights", root))
+        build = registry.start_build()
+        run = registry.start_run(build, "operations", "flights")
+        uri = storage.table_uri(root, *PORT)
+        published = storage.publish(pa.table({"id": [1]}), uri, run_id=run)
+        spelled = SnapshotRecord.from_published("flights", published)
+        spelled = dataclasses.replace(spelled, table_uri=f"{tmp_path}/./tables/operations/flights/flights/")
+        registry.finish_run(run, "passed", snapshots=[spelled])
+        registry.finish_build(build, "succeeded")
+        assert not reconcile(registry, root).changed
+        assert len(registry.snapshots(*PORT, include_invalid=True)) == 1

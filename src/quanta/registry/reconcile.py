@@ -132,11 +132,16 @@ def reconcile(
         report.failed_runs.extend(registry.fail_interrupted(build.id, INTERRUPTED))
         report.failed_builds.append(build.id)
 
-    known = set(registry.table_uris())
-    uris = sorted(set(tables) if tables is not None else known | set(storage.find_tables(storage_root)))
+    recorded_by_uri = _recorded(registry)
+    found = list(tables) if tables is not None else [*recorded_by_uri, *storage.find_tables(storage_root)]
+    uris = sorted(
+        {storage.normalize_root(u) for u in [*found, *registry.table_uris()]}
+        if tables is None
+        else {storage.normalize_root(u) for u in found}
+    )
     products = {(p.domain, p.name): p for p in registry.products()}
     port_owner = {
-        port.table_uri: (p.domain, p.name, port.name)
+        storage.normalize_root(port.table_uri): (p.domain, p.name, port.name)
         for p in products.values()
         for port in p.ports
         if port.table_uri
@@ -144,7 +149,7 @@ def reconcile(
     for uri in uris:
         versions = storage.list_versions(uri, storage_options=storage_options)
         existing = {v.version: v for v in versions}
-        recorded = _recorded(registry, uri)
+        recorded = recorded_by_uri.get(uri, [])
         # 3. snapshots whose version is missing (or was made by another run than recorded)
         for snap_id, version, run_id in recorded:
             commit = existing.get(version)
@@ -180,18 +185,23 @@ def reconcile(
     return report
 
 
-def _recorded(registry: Registry, uri: str) -> list[tuple[int, int, str | None]]:
+def _recorded(registry: Registry) -> dict[str, list[tuple[int, int, str | None]]]:
+    """Valid snapshots as ``(id, delta version, run id)`` by normalised table location."""
     from sqlalchemy import select
 
+    from quanta import storage
     from quanta.registry import models as m
 
+    by_uri: dict[str, list[tuple[int, int, str | None]]] = {}
     with registry._read() as s:
         rows = s.execute(
-            select(m.Snapshot.id, m.Snapshot.delta_version, m.Snapshot.run_id).where(
-                m.Snapshot.table_uri == uri, m.Snapshot.valid.is_(True)
+            select(m.Snapshot.id, m.Snapshot.table_uri, m.Snapshot.delta_version, m.Snapshot.run_id).where(
+                m.Snapshot.valid.is_(True)
             )
         )
-        return [(int(i), int(v), run) for i, v, run in rows]
+        for snap_id, uri, version, run in rows:
+            by_uri.setdefault(storage.normalize_root(uri), []).append((int(snap_id), int(version), run))
+    return by_uri
 
 
 def _owner_from_path(uri: str, storage_root: str | Path) -> tuple[str, str, str] | None:

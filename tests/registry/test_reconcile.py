@@ -75,7 +75,7 @@ def test_kill_9_between_staging_and_commit(registry_url: str, tmp_path: Path) ->
         assert not storage.staging_root(root).joinpath(running.id).exists()
         referenced = {Path(f).name for f in DeltaTable(uri).file_uris()}
         assert {p.name for p in Path(uri).glob("*.parquet")} == referenced  # no uncommitted file left
-        assert not reconcile(registry, root).changed  # idempotent
+        assert not reconcile(registry, root, full=True).changed  # idempotent
 
 
 def test_kill_9_between_commit_and_record(registry_url: str, tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_kill_9_between_commit_and_record(registry_url: str, tmp_path: Path) -> 
         run = registry.run(running.id)
         assert run.status == "failed" and "adopted by reconciliation" in run.error
         assert registry.last_fingerprint("operations", "flights") == "first"  # so the next build rebuilds
-        assert not reconcile(registry, root).changed
+        assert not reconcile(registry, root, full=True).changed
 
 
 def test_a_recorded_version_missing_from_the_table_is_invalidated(registry_url: str, tmp_path: Path) -> None:
@@ -108,7 +108,8 @@ def test_a_recorded_version_missing_from_the_table_is_invalidated(registry_url: 
     with open_registry(registry_url) as registry:
         _first_build(registry, root)
         shutil.rmtree(uri)  # the table was deleted by hand
-        report = reconcile(registry, root)
+        assert not reconcile(registry, root).changed  # no crash: tables are not opened
+        report = reconcile(registry, root, full=True)
         assert report.invalidated_snapshots == [(uri, 0)]
         assert registry.latest_snapshot(*PORT) is None
         assert "not in the table log" in registry.snapshots(*PORT, include_invalid=True)[0].invalid_reason
@@ -142,5 +143,5 @@ def test_table_locations_are_compared_normalised(registry_url: str, tmp_path: Pa
         spelled = dataclasses.replace(spelled, table_uri=f"{tmp_path}/./tables/operations/flights/flights/")
         registry.finish_run(run, "passed", snapshots=[spelled])
         registry.finish_build(build, "succeeded")
-        assert not reconcile(registry, root).changed
+        assert not reconcile(registry, root, full=True).changed
         assert len(registry.snapshots(*PORT, include_invalid=True)) == 1

@@ -13,7 +13,8 @@ port's new Delta version and only then records the snapshot, in one registry tra
    ``failed`` ("interrupted after publishing"), so the next build rebuilds the product and records
    its checks.
 3. *A recorded snapshot whose Delta version does not exist* (a table deleted or restored by hand): the
-   snapshot is marked invalid and downstream builds stop reading it.
+   snapshot is marked invalid and downstream builds stop reading it. (Only a crash leaves tables and
+   registry out of step, so tables are checked when an interrupted build is found, or with ``full=True``.)
 4. *Builds and runs left ``running``* by a dead builder become ``failed`` with the error "interrupted".
    A builder holds its build's lock while it runs (a PostgreSQL advisory lock, or an ``flock`` beside a
    SQLite registry), and the lock dies with the process: a build whose lock is free is interrupted.
@@ -100,6 +101,7 @@ def reconcile(
     tables: Iterable[str] | None = None,
     storage_options: dict[str, str] | None = None,
     remove_leftovers: bool = True,
+    full: bool = False,
 ) -> ReconcileReport:
     """Make the registry consistent with the Delta tables after a crash (see the module docs for the rule).
 
@@ -111,7 +113,11 @@ def reconcile(
         tables: table locations to check; by default every table the registry knows plus every table
             found under a local storage root.
         storage_options: object-store options for delta-rs.
-        remove_leftovers: also delete staging folders and uncommitted data files of dead runs.
+        remove_leftovers: also delete staging folders of dead runs and uncommitted data files.
+        full: check every table even when no interrupted build was found (to catch tables deleted or
+            rolled back by hand). By default the tables are checked only when an interrupted build was
+            found: a crash is the only way Quanta leaves them out of step with the registry, and opening
+            every table log costs a few milliseconds per table.
 
     Returns:
         What was repaired.
@@ -131,6 +137,11 @@ def reconcile(
             continue
         report.failed_runs.extend(registry.fail_interrupted(build.id, INTERRUPTED))
         report.failed_builds.append(build.id)
+
+    if not (full or report.failed_builds):
+        if remove_leftovers:
+            report.removed_files = storage.remove_leftovers(storage_root, keep_runs=live_runs, tables=[])
+        return report
 
     recorded_by_uri = _recorded(registry)
     found = list(tables) if tables is not None else [*recorded_by_uri, *storage.find_tables(storage_root)]

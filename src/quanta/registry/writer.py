@@ -63,9 +63,12 @@ class Registry(StateWrites, RegistryReader):
 
     @staticmethod
     def _event(session: Session, type_: str, product: str | None, payload: Mapping[str, Any]) -> None:
+        from sqlalchemy import insert
+
         from quanta.registry import models as m
 
-        session.add(m.Event(type=type_, product=product, payload=jsonable(payload), created_at=m.utcnow()))
+        values = {"type": type_, "product": product, "payload": jsonable(payload), "created_at": m.utcnow()}
+        session.execute(insert(m.Event).values(**values))
 
     def _insert_ignore(self, session: Session, model: type, values: dict[str, Any]) -> None:
         """INSERT ... ON CONFLICT DO NOTHING (both dialects), so concurrent builders never collide."""
@@ -90,6 +93,8 @@ class Registry(StateWrites, RegistryReader):
 
         from quanta.registry import models as m
 
+        if self._registered_as(record):
+            return  # a rebuild of unchanged files: nothing to write
         with self._write() as s:
             now = m.utcnow()
             self._insert_ignore(
@@ -153,6 +158,38 @@ class Registry(StateWrites, RegistryReader):
                     r.product_key(record.domain, record.name),
                     {"version": record.descriptor_version, "fingerprint": record.descriptor_fingerprint},
                 )
+
+    def _registered_as(self, record: r.ProductRecord) -> bool:
+        """Whether the registry already holds exactly this product, its ports and its contract texts."""
+        from sqlalchemy import select, tuple_
+
+        from quanta.registry import models as m
+
+        product = self.product(record.domain, record.name)
+        if product is None or (
+            product.descriptor_fingerprint,
+            product.odps_id,
+            product.owner_team,
+            product.description,
+            product.descriptor_version,
+        ) != (
+            record.descriptor_fingerprint,
+            record.odps_id,
+            record.owner_team,
+            record.description,
+            record.descriptor_version,
+        ):
+            return False
+        if sorted(product.ports, key=lambda p: p.name) != sorted(record.ports, key=lambda p: p.name):
+            return False
+        wanted = {(c.contract_id, c.fingerprint) for c in record.contracts}
+        if not wanted:
+            return True
+        with self._read() as s:
+            query = select(m.ContractVersion.contract_id, m.ContractVersion.fingerprint).where(
+                tuple_(m.ContractVersion.contract_id, m.ContractVersion.fingerprint).in_(list(wanted))
+            )
+            return {tuple(row) for row in s.execute(query)} == wanted
 
     # -- builds and runs ------------------------------------------------------------------------------
 
@@ -265,6 +302,8 @@ class Registry(StateWrites, RegistryReader):
         Returns:
             The finished run.
         """
+        from sqlalchemy import insert
+
         from quanta.registry import models as m
 
         check_status(status, r.RUN_STATUSES[1:], "run")
@@ -292,40 +331,45 @@ class Registry(StateWrites, RegistryReader):
                     }
                 )
             counts: dict[str, int] = {}
+            rows = []
             for check in checks:
                 rec = check if isinstance(check, r.CheckRecord) else r.CheckRecord.coerce(check)
                 counts[rec.status] = counts.get(rec.status, 0) + 1
-                s.add(
-                    m.CheckResult(
-                        run_id=run_id,
-                        port=rec.port,
-                        rule_id=rec.rule_id,
-                        rule_name=rec.rule_name,
-                        kind=rec.kind,
-                        element=rec.element,
-                        dimension=rec.dimension,
-                        severity=rec.severity,
-                        status=rec.status,
-                        metric_value=rec.metric_value,
-                        operator=rec.operator,
-                        threshold=jsonable(rec.threshold),
-                        unit=rec.unit,
-                        message=rec.message,
-                        duration_ms=rec.duration_ms,
-                    )
+                rows.append(
+                    {
+                        "run_id": run_id,
+                        "port": rec.port,
+                        "rule_id": rec.rule_id,
+                        "rule_name": rec.rule_name,
+                        "kind": rec.kind,
+                        "element": rec.element,
+                        "dimension": rec.dimension,
+                        "severity": rec.severity,
+                        "status": rec.status,
+                        "metric_value": rec.metric_value,
+                        "operator": rec.operator,
+                        "threshold": jsonable(rec.threshold),
+                        "unit": rec.unit,
+                        "message": rec.message,
+                        "duration_ms": rec.duration_ms,
+                    }
                 )
-            for edge in lineage:
-                s.add(
-                    m.LineageEdge(
-                        run_id=run_id,
-                        kind=edge.kind,
-                        from_dataset=edge.from_dataset,
-                        from_field=edge.from_field,
-                        to_dataset=edge.to_dataset,
-                        to_field=edge.to_field,
-                        transformation=edge.transformation,
-                    )
-                )
+            if rows:  # one executemany, not one ORM object per check
+                s.execute(insert(m.CheckResult), rows)
+            edges = [
+                {
+                    "run_id": run_id,
+                    "kind": e.kind,
+                    "from_dataset": e.from_dataset,
+                    "from_field": e.from_field,
+                    "to_dataset": e.to_dataset,
+                    "to_field": e.to_field,
+                    "transformation": e.transformation,
+                }
+                for e in lineage
+            ]
+            if edges:
+                s.execute(insert(m.LineageEdge), edges)
             for snap in published:
                 self._event(s, "snapshot.published", key, {"run": run_id, **snap})
             self._event(

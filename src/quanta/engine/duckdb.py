@@ -123,28 +123,22 @@ class DuckDBEngine:
         )
 
     def query(self, sql: str) -> pa.RecordBatchReader:
-        """Run ``sql`` on a fresh cursor and return its result as a stream of Arrow record batches."""
-        import duckdb
+        """Run ``sql`` and return its result as a stream of Arrow record batches.
 
-        cursor = self.connection.cursor()
-        try:
-            relation = cursor.sql(sql)
-            if relation is None:  # a statement without a result
-                import pyarrow as pa
+        Queries run on the engine's connection itself (not a cursor), because Arrow data registered
+        with :meth:`register` is visible to that connection only. Consume (or drop) one reader before
+        starting the next query.
+        """
+        import pyarrow as pa
 
-                return pa.RecordBatchReader.from_batches(pa.schema([]), [])
-            return relation.to_arrow_reader()
-        except duckdb.Error:
-            cursor.close()
-            raise
+        relation = self.connection.sql(sql)
+        if relation is None:  # a statement without a result
+            return pa.RecordBatchReader.from_batches(pa.schema([]), [])
+        return relation.to_arrow_reader()
 
     def execute(self, sql: str) -> None:
         """Run ``sql`` and discard its result."""
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(sql)
-        finally:
-            cursor.close()
+        self.connection.execute(sql)
 
     def close(self) -> None:
         """Close the connection if this engine opened it."""
@@ -240,7 +234,7 @@ class DuckDBEngine:
 
         uri = Path(path).resolve().as_uri() + "?mode=ro"
         try:
-            connection = sqlite3.connect(uri, uri=True)
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         except sqlite3.Error as error:
             raise ConnectionFailed(f"cannot open SQLite database {path}: {error}") from error
         try:

@@ -17,9 +17,10 @@ from tests.checks.helpers import contract, flights_properties, result
 pytestmark = pytest.mark.postgres
 
 COLUMNS = (
-    "year integer, month integer, day integer, dep_time integer, sched_dep_time integer, dep_delay integer, "
-    "arr_time integer, sched_arr_time integer, arr_delay integer, carrier text, flight integer, tailnum text, "
-    "origin text, dest text, air_time integer, distance integer, hour integer, minute integer, "
+    "year integer, month integer, day integer, dep_time integer, sched_dep_time integer, "
+    "dep_delay integer, arr_time integer, sched_arr_time integer, arr_delay integer, carrier text, "
+    "flight integer, tailnum text, origin text, dest text, air_time integer, distance integer, "
+    "hour integer, minute integer, "
     "time_hour timestamptz"
 )
 

@@ -56,7 +56,7 @@ SERVERS = {
 
 @pytest.mark.parametrize("kind", list(SERVERS))
 def test_server_types(mesh, oracle, kind):
-    root, folder = mesh
+    _, folder = mesh
     physical = "flights_2013" if kind in ("duckdb", "sqlite") else None
     obj = {"name": "flights", "properties": RULES}
     if physical:

@@ -1,0 +1,103 @@
+"""``/api/v1/lineage``: the product graph (products, ports, sources) and column-level lineage."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from quanta.api.catalog import Catalog
+from quanta.api.deps import DiscoveryCallerDep, ServicesDep
+
+router = APIRouter(prefix="/api/v1/lineage", tags=["lineage"])
+
+
+def product_graph(catalog: Catalog, focus: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Nodes (products, their output ports, raw sources) and edges of the mesh, as plain data.
+
+    Args:
+        catalog: the mesh's products.
+        focus: a product key: keep only it, its upstream and its downstream products (transitively).
+
+    Returns:
+        ``{"nodes": [{id, kind, label, product}], "edges": [{source, target, kind}]}``.
+    """
+    keys = set(catalog.products)
+    if focus is not None and focus in catalog.products:
+        keys = {focus} | _closure(catalog, focus, up=True) | _closure(catalog, focus, up=False)
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    for key in sorted(keys):
+        product = catalog.products[key]
+        nodes.append({"id": f"product:{key}", "kind": "product", "label": key, "product": key})
+        for port in product.ports:
+            port_id = f"port:{key}.{port.name}"
+            nodes.append({"id": port_id, "kind": "port", "label": f"{key}.{port.name}", "product": key})
+            edges.append({"source": f"product:{key}", "target": port_id, "kind": "publishes"})
+        for i in product.inputs:
+            if i.upstream is not None and i.upstream in keys:
+                source = f"port:{i.upstream}.{i.upstream_port}"
+            elif i.upstream is None:
+                source = f"source:{i.contract_id}"
+                nodes.append({"id": source, "kind": "source", "label": i.contract_id, "product": None})
+            else:
+                continue
+            edges.append({"source": source, "target": f"product:{key}", "kind": "input", "port": i.name})
+    unique = {n["id"]: n for n in nodes}
+    return {"nodes": list(unique.values()), "edges": edges}
+
+
+def _closure(catalog: Catalog, key: str, *, up: bool) -> set[str]:
+    seen: set[str] = set()
+    todo = [key]
+    while todo:
+        current = todo.pop()
+        if up:
+            product = catalog.products.get(current)
+            nxt = [i.upstream for i in product.inputs if i.upstream] if product else []
+        else:
+            nxt = catalog.downstream(current)
+        for item in nxt:
+            if item not in seen:
+                seen.add(item)
+                todo.append(item)
+    return seen
+
+
+def column_lineage(catalog: Catalog, product: str | None = None) -> list[dict[str, Any]]:
+    """Column-level edges from ODCS ``transformSourceObjects`` / ``transformLogic`` of output contracts."""
+    edges = []
+    for key, info in sorted(catalog.products.items()):
+        if product is not None and key != product:
+            continue
+        for port in info.ports:
+            for prop in port.properties:
+                for source in prop.sources:
+                    edges.append(
+                        {
+                            "source": source,
+                            "target": f"{key}.{port.name}.{prop.name}",
+                            "transformLogic": prop.transform_logic or None,
+                        }
+                    )
+    return edges
+
+
+@router.get("", summary="Product-level lineage graph")
+def get_lineage(
+    services: ServicesDep,
+    caller: DiscoveryCallerDep,
+    product: Annotated[str | None, Query(max_length=400, description="Focus on `domain.product`.")] = None,
+) -> dict[str, Any]:
+    """Products, ports and sources, with their edges; with ``product``, only its upstream and downstream."""
+    return product_graph(services.catalog, product)
+
+
+@router.get("/columns", summary="Column-level lineage")
+def get_column_lineage(
+    services: ServicesDep,
+    caller: DiscoveryCallerDep,
+    product: Annotated[str | None, Query(max_length=400, description="Only this `domain.product`.")] = None,
+) -> list[dict[str, Any]]:
+    """Edges from source columns to output columns, as the contracts declare them."""
+    return column_lineage(services.catalog, product)

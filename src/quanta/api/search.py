@@ -1,0 +1,293 @@
+"""Marketplace search: full text over products, ranked by relevance, then usage and quality.
+
+The index is an in-process SQLite FTS5 table (``sqlite3`` from the standard library) built from the
+registry's products; it is rebuilt or updated whenever the registry changes. It indexes, per product, the
+name and title, the description (purpose, usage, limitations), the tags, and every schema property name and
+description of its output contracts. Relevance is FTS5's BM25 with column weights (name ≫ tags >
+description > schema); products whose relevance is equal (to two decimals) are ordered by usage, then by
+quality. Facets (domain, tag, status, owner team, certification) are counted over the matched set.
+
+The user's text is never spliced into SQL: it is split into words, each word becomes a quoted FTS5 prefix
+term, and the resulting expression is passed as a bound parameter to ``MATCH``. Every word must match; when
+that finds nothing the words are tried again with OR, so a query with one unknown word still finds
+something.
+
+Optional semantic search (:mod:`quanta.api.semantic`) can re-rank the full-text candidates; without the
+optional extra the order is the full-text one.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+SortKey = Literal["relevance", "usage", "quality", "freshness", "name"]
+FACETS: tuple[str, ...] = ("domain", "tag", "status", "owner", "certification")
+
+_WORD = re.compile(r"[\w]+", re.UNICODE)
+# BM25 column weights, in the column order of the FTS table below.
+_WEIGHTS = (10.0, 6.0, 4.0, 2.0, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDocument:
+    """What the index knows of one product.
+
+    Args:
+        key: the product's id, ``"<domain>.<product>"``.
+        domain: the domain (namespace) name.
+        name: the product name, unique within its domain.
+        title: a human title (ODPS ``name``/``title``), may equal ``name``.
+        description: purpose, usage and limitations text.
+        tags: ODPS tags.
+        schema_text: schema property names and descriptions of the output contracts, space separated.
+        owner: owner team name.
+        status: ODPS status (``active``, ``draft``, ``deprecated``, ...) or ``paused``.
+        certification: ``OK``, ``NOT COMPLIANT`` or ``""`` when not certified yet.
+        usage: consumes and queries counted for the product (a count).
+        quality: share of passed checks in the last build, 0.0 to 1.0.
+        freshness: Unix time of the last published snapshot in seconds, 0 when never published.
+    """
+
+    key: str
+    domain: str
+    name: str
+    title: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    schema_text: str = ""
+    owner: str = ""
+    status: str = ""
+    certification: str = ""
+    usage: int = 0
+    quality: float = 0.0
+    freshness: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One product found, with its relevance (higher is better; 0 when there was no text query)."""
+
+    key: str
+    relevance: float
+
+
+@dataclass(slots=True)
+class SearchPage:
+    """One page of results.
+
+    Attributes:
+        total: how many products matched (before pagination).
+        hits: the products of this page, best first.
+        facets: for each facet name, ``{value: count}`` over all matched products.
+    """
+
+    total: int
+    hits: list[SearchHit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def fts_expression(text: str, *, any_word: bool = False) -> str | None:
+    """Turn free text into a safe FTS5 expression of quoted prefix terms.
+
+    Args:
+        text: what the user typed.
+        any_word: join the terms with OR instead of AND.
+
+    Returns:
+        The expression, or ``None`` when the text holds no word.
+
+    Example:
+        >>> fts_expression('delay "carrier')
+        '"delay"* "carrier"*'
+        >>> fts_expression("a OR b", any_word=True)
+        '"a"* OR "or"* OR "b"*'
+    """
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words:
+        return None
+    terms = ['"' + w.replace('"', '""') + '"*' for w in words]
+    return (" OR " if any_word else " ").join(terms)
+
+
+class SearchIndex:
+    """An in-memory FTS5 index of products; safe to use from several threads.
+
+    Example:
+        >>> index = SearchIndex()
+        >>> index.replace([SearchDocument("ops.flights", "ops", "flights", description="Every departure")])
+        >>> [h.key for h in index.search("depart").hits]
+        ['ops.flights']
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.executescript(
+            """
+            CREATE TABLE doc (
+                id INTEGER PRIMARY KEY, key TEXT UNIQUE, domain TEXT, name TEXT, owner TEXT, status TEXT,
+                certification TEXT, usage INTEGER, quality REAL, freshness REAL);
+            CREATE TABLE doc_tag (id INTEGER, tag TEXT);
+            CREATE INDEX doc_tag_id ON doc_tag(id);
+            CREATE INDEX doc_tag_tag ON doc_tag(tag);
+            CREATE VIRTUAL TABLE doc_fts USING fts5(
+                name, tags, title, description, schema_text,
+                tokenize = 'unicode61 remove_diacritics 2');
+            """
+        )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM doc").fetchone()[0]
+
+    def replace(self, documents: Iterable[SearchDocument]) -> None:
+        """Drop everything and index ``documents`` (one transaction)."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM doc")
+            self._db.execute("DELETE FROM doc_tag")
+            self._db.execute("DELETE FROM doc_fts")
+            for document in documents:
+                self._insert(document)
+
+    def upsert(self, document: SearchDocument) -> None:
+        """Add ``document`` or replace the entry with the same key."""
+        with self._lock, self._db:
+            self._delete(document.key)
+            self._insert(document)
+
+    def remove(self, key: str) -> None:
+        """Remove the product ``key`` (no error when it is not indexed)."""
+        with self._lock, self._db:
+            self._delete(key)
+
+    def set_usage(self, key: str, usage: int) -> None:
+        """Update the usage count of ``key`` (a tie-breaker and a sort key)."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE doc SET usage = ? WHERE key = ?", (usage, key))
+
+    def search(
+        self,
+        text: str = "",
+        *,
+        filters: dict[str, Sequence[str]] | None = None,
+        sort: SortKey = "relevance",
+        limit: int = 20,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Find products.
+
+        Args:
+            text: free text; empty lists every product.
+            filters: facet name (one of :data:`FACETS`) → accepted values (OR within a facet, AND across).
+            sort: ``relevance`` (BM25, then usage, then quality), ``usage``, ``quality``, ``freshness``
+                (newest first) or ``name``.
+            limit: page size (1 to 1000).
+            offset: how many results to skip.
+
+        Returns:
+            The page, the total and the facet counts over all matches.
+        """
+        limit = max(1, min(int(limit), 1000))
+        offset = max(0, int(offset))
+        with self._lock:
+            for any_word in (False, True):
+                expression = fts_expression(text, any_word=any_word)
+                source, params = self._source(expression, filters or {})
+                total = self._db.execute(f"SELECT count(*) {source}", params).fetchone()[0]
+                if total or expression is None:
+                    break
+            order = _ORDER[sort if expression else _no_text_sort(sort)]
+            relevance = _RANK if expression else "0.0"
+            rows = self._db.execute(
+                f"SELECT d.key, {relevance} AS relevance {source} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+            facets = self._facets(source, params) if total else {name: {} for name in FACETS}
+        hits = [SearchHit(key=key, relevance=round(-score, 4) if score else 0.0) for key, score in rows]
+        return SearchPage(total=total, hits=hits, facets=facets)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _insert(self, d: SearchDocument) -> None:
+        cursor = self._db.execute(
+            "INSERT INTO doc (key, domain, name, owner, status, certification, usage, quality, freshness) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (d.key, d.domain, d.name, d.owner, d.status, d.certification, d.usage, d.quality, d.freshness),
+        )
+        row = cursor.lastrowid
+        self._db.executemany("INSERT INTO doc_tag VALUES (?, ?)", [(row, t) for t in dict.fromkeys(d.tags)])
+        names = f"{d.name} {d.domain} {d.name.replace('_', ' ')}"
+        self._db.execute(
+            "INSERT INTO doc_fts (rowid, name, tags, title, description, schema_text) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (row, names, " ".join(d.tags), d.title, d.description, d.schema_text.replace("_", " ")),
+        )
+
+    def _delete(self, key: str) -> None:
+        found = self._db.execute("SELECT id FROM doc WHERE key = ?", (key,)).fetchone()
+        if found is None:
+            return
+        self._db.execute("DELETE FROM doc WHERE id = ?", found)
+        self._db.execute("DELETE FROM doc_tag WHERE id = ?", found)
+        self._db.execute("DELETE FROM doc_fts WHERE rowid = ?", found)
+
+    def _source(self, expression: str | None, filters: dict[str, Sequence[str]]) -> tuple[str, list[object]]:
+        """The FROM/WHERE part shared by the count, page and facet queries, with its parameters."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if expression is not None:
+            clauses.append("doc_fts MATCH ?")
+            params.append(expression)
+        for facet, values in filters.items():
+            values = [v for v in values if v]
+            if not values or facet not in FACETS:
+                continue
+            marks = ", ".join("?" for _ in values)
+            if facet == "tag":
+                clauses.append(f"d.id IN (SELECT id FROM doc_tag WHERE tag IN ({marks}))")
+            else:
+                clauses.append(f"d.{facet} IN ({marks})")
+            params.extend(values)
+        joined = "FROM doc_fts JOIN doc d ON d.id = doc_fts.rowid" if expression is not None else "FROM doc d"
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return joined + where, params
+
+    def _facets(self, source: str, params: list[object]) -> dict[str, dict[str, int]]:
+        # Match once into a temporary table, then count every facet from it.
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY)")
+        self._db.execute("DELETE FROM hit")
+        self._db.execute(f"INSERT INTO hit SELECT d.id {source}", params)
+        facets: dict[str, dict[str, int]] = {}
+        for name in ("domain", "status", "owner", "certification"):
+            rows = self._db.execute(
+                f"SELECT d.{name}, count(*) FROM hit h JOIN doc d ON d.id = h.id "
+                f"GROUP BY d.{name} ORDER BY count(*) DESC, d.{name}"
+            ).fetchall()
+            facets[name] = {value: count for value, count in rows if value}
+        rows = self._db.execute(
+            "SELECT t.tag, count(*) FROM hit h JOIN doc_tag t ON t.id = h.id "
+            "GROUP BY t.tag ORDER BY count(*) DESC, t.tag"
+        ).fetchall()
+        facets["tag"] = dict(rows)
+        return {name: facets[name] for name in FACETS}
+
+
+def _no_text_sort(sort: SortKey) -> SortKey:
+    """Without a text query, "relevance" means the most used, then the best quality."""
+    return "usage" if sort == "relevance" else sort
+
+
+_RANK = "bm25(doc_fts, " + ", ".join(str(w) for w in _WEIGHTS) + ")"
+# ORDER BY clauses per sort key (constants, never user text). BM25 is lower-is-better.
+_ORDER: dict[str, str] = {
+    "relevance": f"round({_RANK}, 2), d.usage DESC, d.quality DESC, d.key",
+    "usage": "d.usage DESC, d.quality DESC, d.key",
+    "quality": "d.quality DESC, d.usage DESC, d.key",
+    "freshness": "d.freshness DESC, d.key",
+    "name": "d.name, d.key",
+}

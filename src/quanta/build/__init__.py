@@ -1,0 +1,98 @@
+"""One build of a mesh: resolve → transform → gate → publish → record → lineage, product by product.
+
+:func:`build` is the entry point (mesh lock, reconciliation, plan, parallel run); the stages live in
+:mod:`quanta.build.stages`, the scheduler in :mod:`quanta.build.runner`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from quanta.build.events import BuildEvent, ProgressCallback, ignore
+from quanta.build.results import BuildResult, PortResult, ProductResult, StageFailed, StageResult
+from quanta.mesh import BuildPlan, Workspace
+
+#: The mesh lock file, relative to the mesh root: held (``flock``) for the whole build.
+LOCK_FILE = ".quanta/build.lock"
+
+__all__ = [
+    "LOCK_FILE",
+    "BuildEvent",
+    "BuildResult",
+    "PortResult",
+    "ProductResult",
+    "ProgressCallback",
+    "StageFailed",
+    "StageResult",
+    "build",
+    "plan",
+]
+
+
+def plan(workspace: Workspace, selectors: Iterable[str] = (), *, force: bool = False) -> BuildPlan:
+    """Plan a build of ``workspace`` against what is published now (reads the Delta logs, no lock).
+
+    Raises:
+        ConfigError: the product graph is invalid.
+        UsageError: a selector names no product.
+    """
+    from quanta.build.state import prior_state
+    from quanta.mesh import make_plan
+
+    return make_plan(workspace, selectors, force=force, state=prior_state(workspace))
+
+
+def build(
+    workspace: Workspace,
+    selectors: Iterable[str] = (),
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    on_event: ProgressCallback = ignore,
+    lock_wait: float = 0.0,
+) -> BuildResult:
+    """Build the selected products of ``workspace``.
+
+    Holds the mesh lock for the whole build, repairs what an interrupted build left (reconciliation),
+    plans against the published tables, then runs every product that changed.
+
+    Args:
+        workspace: the loaded mesh.
+        selectors: ``PRODUCT``, ``+PRODUCT``, ``PRODUCT+``; none selects every product.
+        jobs: products run in parallel.
+        force: rebuild unchanged products too.
+        on_event: progress callback (called from worker threads).
+        lock_wait: seconds to wait for another build of the mesh to finish.
+
+    Returns:
+        The build's result; ``result.blocked`` tells whether a product was blocked or failed.
+
+    Raises:
+        LockHeld: another build holds the mesh lock (:class:`quanta.registry.MeshLock`) longer than
+            ``lock_wait``; the message names the holding process.
+        ConfigError: the product graph is invalid.
+        UsageError: a selector names no product.
+    """
+    import dataclasses
+
+    from quanta.build.record import finish_status, finishers
+    from quanta.build.runner import new_id, run_plan
+    from quanta.build.state import prior_state
+    from quanta.mesh import build_graph, make_plan
+    from quanta.registry import MeshLock
+
+    selectors = list(selectors)
+    build_id = new_id()
+    with MeshLock(workspace.root / LOCK_FILE, build_id=build_id, timeout=lock_wait):
+        options = {"selectors": selectors, "jobs": jobs, "force": force}
+        with finishers(workspace, build_id, options) as (stages, outcome):
+            graph = build_graph(workspace)
+            state = prior_state(workspace)
+            the_plan = make_plan(workspace, selectors, force=force, state=state, graph=graph)
+            result = run_plan(
+                workspace, graph, the_plan, jobs=jobs, on_event=on_event, finishers=stages, build_id=build_id
+            )
+            warned = any(p.count("warned") for p in result.products)
+            outcome["status"] = finish_status([p.status for p in result.products], warned)
+            outcome["error"] = None
+    return dataclasses.replace(result, reconciled=tuple(outcome["reconciled"]))

@@ -1,0 +1,274 @@
+"""The build runner: products in dependency order, independent ones in parallel, stages in sequence.
+
+:func:`run_plan` executes a :class:`~quanta.mesh.BuildPlan`. Each product runs on its own DuckDB
+connection in a worker thread (``jobs`` at a time). A product whose stage fails publishes nothing; every
+product downstream of it is reported ``upstream_blocked`` and never started, while products on other
+branches carry on. :func:`build` wraps it with the mesh lock, start-up reconciliation and planning.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+
+from quanta.build.context import ProductRun
+from quanta.build.events import BuildEvent, ProgressCallback, ignore
+from quanta.build.gate import report_checks
+from quanta.build.results import BuildResult, PortResult, ProductResult, StageFailed, StageResult
+from quanta.build.stages import DATA_STAGES, Resolve, Stage
+from quanta.mesh import BuildPlan, ProductGraph, Workspace
+
+
+def new_id() -> str:
+    """Return a new run or build id (a UUID4 string, as OpenLineage run ids are)."""
+    return str(uuid.uuid4())
+
+
+def _engine(workspace: Workspace):
+    from quanta.engine import DuckDBEngine
+
+    tmp = workspace.root / ".quanta" / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return DuckDBEngine(memory_limit=workspace.config.memory_limit, temp_directory=tmp)
+
+
+class Runner:
+    """Runs the stages of the products of one plan.
+
+    Args:
+        workspace: the mesh.
+        graph: its product graph.
+        plan: the plan to run.
+        jobs: products run at the same time (at least 1).
+        on_event: progress callback (called from worker threads).
+        finishers: stages run after the data stages whatever happened (record, lineage); they receive
+            the run and must not raise for a failed product.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        graph: ProductGraph,
+        plan: BuildPlan,
+        *,
+        jobs: int = 1,
+        on_event: ProgressCallback = ignore,
+        finishers: Sequence[Stage] = (),
+        build_id: str | None = None,
+    ) -> None:
+        self.workspace = workspace
+        self.graph = graph
+        self.plan = plan
+        self.jobs = max(1, int(jobs))
+        self.on_event = on_event
+        self.finishers = tuple(finishers)
+        self.build_id = build_id or new_id()
+
+    def run(self) -> list[ProductResult]:
+        """Run every product of the plan; return their results in plan order."""
+        selected = {p.key for p in self.plan.products}
+        waiting = {
+            p.key: (self.graph.upstream(p.key) | self._references(p.key)) & selected
+            for p in self.plan.products
+        }
+        results: dict[str, ProductResult] = {}
+        running: dict[Future[ProductResult], str] = {}
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="quanta-build") as pool:
+            while waiting or running:
+                for key in [k for k, ups in waiting.items() if ups <= results.keys()]:
+                    del waiting[key]
+                    failed = sorted(u for u in self.graph.upstream(key) & selected if not _served(results[u]))
+                    if failed:
+                        results[key] = self._blocked_by(key, failed)
+                        continue
+                    running[pool.submit(self._run_product, key)] = key
+                if not running:
+                    continue
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    results[running.pop(future)] = future.result()
+        return [results[p.key] for p in self.plan.products]
+
+    def _references(self, key: str) -> set[str]:
+        """Products whose published data the gate of ``key`` reads (relationship targets).
+
+        They are built first when selected, so a foreign-key check sees their new version; a product
+        downstream of ``key`` is never waited for (that would be a deadlock).
+        """
+        from quanta.engine.sources import custom_property
+
+        publishers = self.workspace.output_contracts()
+        found: set[str] = set()
+        for port in self.workspace.products[key].output_ports:
+            for obj in port.contract.schema:
+                for prop in [obj, *(obj.get("properties") or [])]:
+                    for relationship in prop.get("relationships") or []:
+                        target = publishers.get(custom_property(relationship, "quantaContractId"))
+                        if target is not None:
+                            found.add(target[0].key)
+        return found - {key} - self.graph.descendants(key)
+
+    def _blocked_by(self, key: str, failed: Iterable[str]) -> ProductResult:
+        reason = f"upstream {', '.join(failed)} did not publish"
+        planned = self.plan.product(key)
+        ports = tuple(
+            PortResult(p.name, p.contract_id, p.location, p.published_version) for p in planned.ports
+        )
+        result = ProductResult(key, "upstream_blocked", reason, ports=ports)
+        self.on_event(BuildEvent("product_finished", key, status=result.status, detail={"reason": reason}))
+        return result
+
+    def _run_product(self, key: str) -> ProductResult:
+        planned = self.plan.product(key)
+        run = ProductRun(
+            self.workspace,
+            self.graph,
+            self.plan,
+            planned,
+            self.workspace.products[key],
+            self.build_id,
+            new_id(),
+            started_at=datetime.now(UTC),
+        )
+        start = time.perf_counter()
+        self.on_event(BuildEvent("product_started", key, detail={"reason": planned.reason}))
+        stages: list[StageResult] = []
+        failure: StageFailed | None = None
+        try:
+            run.engine = _engine(self.workspace)
+            for stage_type in DATA_STAGES:
+                stage = Resolve(force=self.plan.force) if stage_type is Resolve else stage_type()
+                stages.append(self._stage(run, stage))
+                if run.skip:
+                    break
+                if stage_type is Resolve:
+                    self._begin(run)
+        except StageFailed as error:
+            failure = error
+            stages.append(StageResult(error.stage, "failed", 0.0, detail={"error": error.message}))
+            self.on_event(
+                BuildEvent("stage_finished", key, error.stage, "failed", detail={"error": error.message})
+            )
+        except Exception as error:  # an unexpected failure still must not take the other products down
+            failure = StageFailed(_current_stage(stages), key, f"{type(error).__name__}: {error}")
+            stages.append(StageResult(failure.stage, "failed", 0.0, detail={"error": failure.message}))
+        result = self._result(run, stages, failure, time.perf_counter() - start)
+        if not run.skip:
+            begun = self._begin(run)
+            for finisher in self.finishers if begun else ():
+                try:
+                    stages.append(self._stage(run, finisher, result))
+                except Exception as error:  # recording problems are reported; published data stays
+                    message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+                    stages.append(StageResult(finisher.name, "failed", 0.0, detail={"error": message}))
+            result = self._result(run, stages, failure, time.perf_counter() - start)
+        if run.engine is not None:
+            run.engine.close()
+        run.cleanup()
+        self.on_event(
+            BuildEvent(
+                "product_finished",
+                key,
+                status=result.status,
+                seconds=result.seconds,
+                detail={"reason": result.reason, "rows": result.rows},
+            )
+        )
+        return result
+
+    def _begin(self, run: ProductRun) -> bool:
+        """Tell the finishers the product runs (once); return whether they accepted it."""
+        if run.begun is None:
+            try:
+                for finisher in self.finishers:
+                    if hasattr(finisher, "on_start"):
+                        finisher.on_start(run)
+                run.begun = True
+            except Exception as error:
+                run.begun = False
+                message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+                self.on_event(
+                    BuildEvent("stage_finished", run.key, "record", "failed", detail={"error": message})
+                )
+        return bool(run.begun)
+
+    def _stage(self, run: ProductRun, stage: Stage, result: ProductResult | None = None) -> StageResult:
+        self.on_event(BuildEvent("stage_started", run.key, stage.name))
+        run.result = result  # finishers read the product's outcome
+        outcome = stage.run(run)
+        self.on_event(
+            BuildEvent("stage_finished", run.key, stage.name, outcome.status, outcome.seconds, outcome.detail)
+        )
+        return outcome
+
+    def _result(
+        self, run: ProductRun, stages: list[StageResult], failure: StageFailed | None, seconds: float
+    ) -> ProductResult:
+        if failure is not None:
+            status = "blocked" if failure.blocked else "error"
+            reason = failure.message
+        elif run.skip:
+            status, reason = "skipped", "unchanged"
+        else:
+            status, reason = "published", run.planned.reason
+        ports = []
+        for port in run.planned.ports:
+            published = run.published.get(port.name)
+            staged = run.staged.get(port.name)
+            version = published.version if published is not None else port.published_version
+            checks = tuple(report_checks(run.reports[port.name])) if port.name in run.reports else ()
+            ports.append(
+                PortResult(
+                    port.name,
+                    port.contract_id,
+                    port.location,
+                    version,
+                    staged.rows if staged is not None else None,
+                    published is not None,
+                    checks,
+                )
+            )
+        return ProductResult(
+            run.key,
+            status,
+            reason,
+            seconds,
+            run.engine_seconds,
+            tuple(stages),
+            tuple(ports),
+            {name: tuple(report_checks(r)) for name, r in run.source_reports.items()},
+            None if run.skip else run.run_id,
+            run.fingerprint,
+        )
+
+
+def _served(result: ProductResult) -> bool:
+    return result.status in ("published", "skipped")
+
+
+def _current_stage(stages: list[StageResult]) -> str:
+    names = [s.name for s in DATA_STAGES]
+    return names[len(stages)] if len(stages) < len(names) else "build"
+
+
+def run_plan(
+    workspace: Workspace,
+    graph: ProductGraph,
+    plan: BuildPlan,
+    *,
+    jobs: int = 1,
+    on_event: ProgressCallback = ignore,
+    finishers: Sequence[Stage] = (),
+    build_id: str | None = None,
+) -> BuildResult:
+    """Run ``plan`` and return the build's result (no lock, no reconciliation: see :func:`build`)."""
+    start = time.perf_counter()
+    runner = Runner(
+        workspace, graph, plan, jobs=jobs, on_event=on_event, finishers=finishers, build_id=build_id
+    )
+    on_event(BuildEvent("build_started", detail={"products": [p.key for p in plan.products]}))
+    products = runner.run()
+    return BuildResult(runner.build_id, plan.mesh, tuple(products), time.perf_counter() - start)

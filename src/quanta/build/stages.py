@@ -1,0 +1,219 @@
+"""The stages of one product's build, each a small dataclass returning a typed :class:`StageResult`.
+
+``resolve`` → ``transform`` → ``gate`` → ``publish`` → ``record`` → ``lineage``. A stage that cannot
+complete raises :class:`StageFailed`; the runner then skips the stages that would publish, still records
+the failed run and emits its FAIL event, and marks every downstream product ``upstream_blocked``.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from quanta.build.context import InputSnapshot, ProductRun, StagedPort
+from quanta.build.gate import check_source, report_checks, test_port
+from quanta.build.results import StageFailed, StageResult
+from quanta.build.transform import stage_python, stage_sql
+from quanta.errors import QuantaError
+from quanta.mesh.fingerprint import run_fingerprint, source_identity
+from quanta.mesh.plan import source_server
+
+
+@contextmanager
+def _engine_time(run: ProductRun):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        run.engine_seconds += time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Base of the stages: a name, and :meth:`run` that does the work and returns a result."""
+
+    name: ClassVar[str] = ""
+
+    def run(self, run: ProductRun) -> StageResult:
+        """Run the stage for one product; subclasses implement :meth:`execute`."""
+        start = time.perf_counter()
+        engine_before = run.engine_seconds
+        try:
+            detail = self.execute(run)
+        except StageFailed:
+            raise
+        except QuantaError as error:
+            raise StageFailed(self.name, run.key, error) from error
+        return StageResult(
+            self.name, "ok", time.perf_counter() - start, run.engine_seconds - engine_before, detail or {}
+        )
+
+    def execute(self, run: ProductRun) -> dict[str, Any]:  # pragma: no cover - abstract
+        """Do the stage's work; return small JSON-compatible facts for the result's ``detail``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Resolve(Stage):
+    """Make every input readable under its port name and decide whether the product must run.
+
+    Sources are read through the engine's source readers and checked on the way in (the source is
+    available and its schema has not drifted from its contract); upstream ports are read at their latest
+    *published* Delta version. The run fingerprint (content + input snapshots) equal to the fingerprint
+    of the last published version of every output port means the product is unchanged: ``run.skip``.
+    """
+
+    name: ClassVar[str] = "resolve"
+    force: bool = False
+
+    def execute(self, run: ProductRun) -> dict[str, Any]:
+        from quanta import storage
+
+        edges = {edge.input: edge for edge in run.graph.inputs_of(run.key)}
+        for port in run.product.input_ports:
+            if port.source is not None:
+                server = source_server(port)
+                location = str(server.get("path") or server.get("host") or server.get("type"))
+                identity = source_identity(run.workspace.root, server)
+                run.inputs[port.name] = InputSnapshot(
+                    port.name, port.contract_id, "source", location, None, identity
+                )
+                continue
+            edge = edges[port.name]
+            producer = run.workspace.products[edge.producer]
+            output = next(p for p in producer.output_ports if p.name == edge.port)
+            location = run.workspace.table_location(producer, output)
+            with _engine_time(run):
+                version = storage.latest_version(location)
+            if version is None:
+                raise StageFailed(
+                    self.name,
+                    run.key,
+                    f"input port {port.name!r} reads {edge.producer}.{edge.port}, which has no published "
+                    f"version yet; build it first (quanta build +{run.key})",
+                )
+            identity = f"{edge.producer}/{edge.port}@{version}"
+            run.inputs[port.name] = InputSnapshot(
+                port.name, port.contract_id, "product", location, version, identity, edge.producer
+            )
+        run.fingerprint = run_fingerprint(
+            run.planned.content_fingerprint, {name: snap.identity for name, snap in run.inputs.items()}
+        )
+        run.skip = not self.force and run.fingerprint is not None and self._unchanged(run)
+        detail = {"inputs": {n: s.identity for n, s in run.inputs.items()}, "unchanged": run.skip}
+        if run.skip:
+            return detail
+        for port in run.product.input_ports:
+            snapshot = run.inputs[port.name]
+            with _engine_time(run):
+                if snapshot.kind == "product":
+                    run.engine.register(port.name, storage.read_version(snapshot.location, snapshot.version))
+                else:
+                    staging = run.staging("_sources")
+                    report = check_source(run.engine, run.workspace.root, port, source_server(port), staging)
+                    run.source_reports[port.name] = report
+        blocking = [c for r in run.source_reports.values() for c in report_checks(r) if _blocks(c)]
+        if blocking:
+            raise StageFailed(
+                self.name,
+                run.key,
+                "; ".join(str(c.get("message") or c.get("rule")) for c in blocking),
+                blocked=True,
+            )
+        return detail
+
+    @staticmethod
+    def _unchanged(run: ProductRun) -> bool:
+        from quanta import storage
+
+        for port in run.planned.ports:
+            latest = storage.list_versions(port.location, limit=1)
+            if not latest or latest[0].fingerprint != run.fingerprint:
+                return False
+        return True
+
+
+def _blocks(check: dict[str, Any]) -> bool:
+    return bool(check.get("blocking"))
+
+
+@dataclass(frozen=True)
+class Transform(Stage):
+    """Run each output port's transform into a staging table of the product's engine."""
+
+    name: ClassVar[str] = "transform"
+
+    def execute(self, run: ProductRun) -> dict[str, Any]:
+        import pyarrow.parquet as pq
+
+        inputs = [port.name for port in run.product.input_ports]
+        rows: dict[str, int] = {}
+        for port in run.product.output_ports:
+            target = run.staging(port.name) / "part-00000.parquet"
+            runner = stage_python if port.transform_kind == "python" else stage_sql
+            with _engine_time(run):
+                runner(run.engine.connection, port.transform, target, inputs)
+            metadata = pq.read_metadata(target)
+            columns = tuple(metadata.schema.to_arrow_schema().names)
+            run.staged[port.name] = StagedPort(port.name, target, metadata.num_rows, columns)
+            rows[port.name] = metadata.num_rows
+        return {"rows": rows}
+
+
+@dataclass(frozen=True)
+class Gate(Stage):
+    """Run each output contract's tests on the staged data; a blocking failure stops the product.
+
+    Warnings (failed rules of severity ``warning`` or ``info``) are recorded and shown, never blocking.
+    """
+
+    name: ClassVar[str] = "gate"
+
+    def execute(self, run: ProductRun) -> dict[str, Any]:
+        for port in run.product.output_ports:
+            with _engine_time(run):
+                run.reports[port.name] = test_port(run, port, run.staged[port.name])
+        checks = [c for report in run.reports.values() for c in report_checks(report)]
+        blocking = [c for c in checks if _blocks(c)]
+        counts = {
+            "passed": sum(1 for c in checks if c.get("status") == "passed"),
+            "warned": sum(1 for c in checks if c.get("status") == "failed" and not _blocks(c)),
+            "failed": len(blocking),
+        }
+        if blocking:
+            names = ", ".join(str(c.get("name") or c.get("rule")) for c in blocking[:5])
+            raise StageFailed(
+                self.name, run.key, f"{len(blocking)} blocking check(s) failed: {names}", blocked=True
+            )
+        return {"checks": counts}
+
+
+@dataclass(frozen=True)
+class Publish(Stage):
+    """Commit each staged port as one new version of its Delta table (atomic per table)."""
+
+    name: ClassVar[str] = "publish"
+
+    def execute(self, run: ProductRun) -> dict[str, Any]:
+        from quanta import storage
+
+        versions: dict[str, int] = {}
+        for port, planned in zip(run.product.output_ports, run.planned.ports, strict=True):
+            with _engine_time(run):
+                published = storage.publish(
+                    run.staged[port.name].path,
+                    planned.location,
+                    run_id=run.run_id,
+                    contract_id=port.contract_id,
+                    contract_version=port.contract.version,
+                    fingerprint=run.fingerprint,
+                )
+            run.published[port.name] = published
+            versions[port.name] = published.version
+        return {"versions": versions}
+
+
+#: The stages that produce and publish data, in order (``record`` and ``lineage`` run after, always).
+DATA_STAGES: tuple[type[Stage], ...] = (Resolve, Transform, Gate, Publish)

@@ -1,0 +1,127 @@
+"""``quanta status``, ``quanta runs`` and ``quanta lineage``: what the builds of a mesh left behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from quanta.cli.output import console
+
+MESH_OPTION = typer.Option(Path("."), "--mesh", help="The mesh folder, or any folder inside it.")
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "never published"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit} ago"
+    return f"{seconds:.0f} s ago"
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``status``, ``runs`` and ``lineage`` to ``app``."""
+
+    @app.command("status")
+    def status(
+        fmt: str = typer.Option("text", "--format", help="text or json."), mesh: Path = MESH_OPTION
+    ) -> None:
+        """Show every product's published versions, their freshness and open warnings."""
+        from rich.table import Table
+
+        from quanta.facade import Mesh
+
+        entries = Mesh(mesh).status()
+        if fmt == "json":
+            console().print_json(json.dumps(entries, default=str))
+            return
+        table = Table(title="Product status", title_justify="left")
+        for column in ("product", "ports (delta version)", "published", "open warnings"):
+            table.add_column(column)
+        for entry in entries:
+            ports = ", ".join(
+                f"{p['name']} v{p['deltaVersion']}" if p["deltaVersion"] is not None else f"{p['name']} -"
+                for p in entry["ports"]
+            )
+            warnings = entry.get("warnings")
+            table.add_row(
+                entry["product"], ports, _age(entry["ageSeconds"]), "" if warnings is None else str(warnings)
+            )
+        console().print(table)
+
+    @app.command("runs")
+    def runs(
+        product: str | None = typer.Argument(None, help="Only the runs of this product."),
+        limit: int = typer.Option(20, "--limit", min=1, help="How many runs."),
+        fmt: str = typer.Option("text", "--format", help="text or json."),
+        mesh: Path = MESH_OPTION,
+    ) -> None:
+        """List the most recent build runs, newest first."""
+        from rich.table import Table
+
+        from quanta.facade import Mesh
+
+        entries = Mesh(mesh).runs(product, limit=limit)
+        if fmt == "json":
+            console().print_json(json.dumps(entries, default=str))
+            return
+        table = Table(title="Build runs", title_justify="left")
+        columns = ("started (UTC)", "product", "status", "passed", "warned", "failed", "seconds", "run")
+        for column in columns:
+            table.add_column(column)
+        for run in entries:
+            cells = [("" if run.get(key) is None else str(run[key])) for key in _RUN_KEYS]
+            cells[-1] = cells[-1][:8]
+            table.add_row(*cells)
+        console().print(table)
+
+    @app.command("lineage")
+    def lineage(
+        product: str = typer.Argument(..., help="The product (domain.product or a unique name)."),
+        fmt: str = typer.Option("tree", "--format", help="tree, json or mermaid."),
+        mesh: Path = MESH_OPTION,
+    ) -> None:
+        """Show where a product's data comes from and which products consume it."""
+        from quanta.build.history import lineage_mermaid
+        from quanta.errors import UsageError
+        from quanta.facade import Mesh
+
+        if fmt not in ("tree", "json", "mermaid"):
+            raise UsageError(f"--format {fmt!r} is not known: use tree, json or mermaid")
+        tree = Mesh(mesh).lineage(product)
+        if fmt == "json":
+            console().print_json(json.dumps(tree))
+        elif fmt == "mermaid":
+            console().print(lineage_mermaid(tree), markup=False, highlight=False)
+        else:
+            console().print(_tree(tree))
+
+
+_RUN_KEYS = ("startedAt", "product", "status", "passed", "warned", "failed", "seconds", "runId")
+
+
+def _tree(tree: dict[str, Any]) -> Any:
+    from rich.tree import Tree
+
+    root = Tree(f"[bold]{tree['product']}[/]")
+    upstream = root.add("[dim]upstream[/]")
+
+    def add_up(parent: Any, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if "source" in item:
+                parent.add(f"source [magenta]{item['source']}[/] ({item['location']}) as {item['input']}")
+            else:
+                branch = parent.add(f"{item['product']} port {item['port']} as {item['input']}")
+                add_up(branch, item["upstream"])
+
+    def add_down(parent: Any, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            branch = parent.add(f"{item['product']} reads port {item['port']} as {item['input']}")
+            add_down(branch, item["downstream"])
+
+    add_up(upstream, tree["upstream"])
+    add_down(root.add("[dim]downstream[/]"), tree["downstream"])
+    return root

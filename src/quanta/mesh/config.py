@@ -1,0 +1,169 @@
+"""``mesh.yaml``: the mesh's configuration, every field optional with an embedded default.
+
+The file is loaded through :func:`quanta.spec.loader.load_yaml`, so YAML mistakes carry the file, line
+and column; validation mistakes are reported with the position of the offending key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from quanta.errors import ConfigError, Diagnostic
+
+#: Name of the file that marks a mesh root.
+MESH_FILE = "mesh.yaml"
+#: Environment variable whose value, when set, replaces ``registry``.
+REGISTRY_ENV = "QUANTA_REGISTRY_URL"
+
+
+class LineageConfig(BaseModel):
+    """Where OpenLineage run events go.
+
+    ``transport: file`` appends JSON lines to ``path`` (relative to the mesh root); ``transport: http``
+    posts to ``url`` (a Marquez-compatible endpoint); ``transport: none`` emits nothing.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    transport: Literal["file", "http", "none"] = Field(
+        "file", description="How events are sent: `file` (JSON lines), `http` (Marquez-compatible) or `none`."
+    )
+    path: str = Field(
+        ".quanta/lineage.jsonl", description="JSON-lines file, relative to the mesh root (transport `file`)."
+    )
+    url: str | None = Field(
+        None, description="Endpoint URL (transport `http`), e.g. `http://localhost:5000`."
+    )
+    namespace: str | None = Field(
+        None, description="OpenLineage job namespace; defaults to `quanta://<mesh name>`."
+    )
+
+
+class TeamConfig(BaseModel):
+    """A team declared inline in ``mesh.yaml`` (the access layer may also read a ``teams/`` folder)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str = Field(description="Team name, as used by `owner` in `domain.yaml` and `team` in descriptors.")
+    description: str | None = Field(None, description="What the team does.")
+    members: list[Any] = Field(default_factory=list, description="Members (names or mappings).")
+
+
+class MeshConfig(BaseModel):
+    """The contents of ``mesh.yaml``; an absent file or field takes the embedded default.
+
+    Paths are relative to the mesh root unless absolute (or a URI such as ``s3://``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("mesh", description="Mesh name; used in lineage namespaces and in the marketplace.")
+    storage: str = Field(
+        ".quanta/tables",
+        description="Root of the published Delta tables (`<storage>/<domain>/<product>/<port>`), "
+        "a path relative to the mesh root or a URI such as `s3://bucket/prefix`.",
+    )
+    registry: str = Field(
+        "sqlite:///.quanta/registry.db",
+        description="SQLAlchemy URL of the registry: `sqlite:///relative/path.db` (relative to the mesh "
+        "root) "
+        f"or `postgresql+psycopg://...`. The environment variable `{REGISTRY_ENV}` wins.",
+    )
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="Engine that runs transforms and checks."
+    )
+    lineage: LineageConfig = Field(
+        default_factory=LineageConfig, description="Where OpenLineage run events are sent."
+    )
+    policies: list[str] = Field(
+        default_factory=lambda: ["policies"], description="Global policy folders, relative to the mesh root."
+    )
+    teams: list[TeamConfig] = Field(default_factory=list, description="Teams declared inline (optional).")
+    memory_limit: str | None = Field(
+        None, description="Engine memory limit, e.g. `2GB` (the engine's default when absent)."
+    )
+
+    def storage_root(self, mesh_root: Path) -> str:
+        """Return the storage root as an absolute path string or a URI.
+
+        Args:
+            mesh_root: the folder holding ``mesh.yaml``.
+        """
+        if "://" in self.storage:
+            return self.storage
+        return str((mesh_root / self.storage).resolve())
+
+    def registry_url(self, mesh_root: Path) -> str:
+        """Return the registry URL: ``$QUANTA_REGISTRY_URL`` if set, else ``registry`` made absolute.
+
+        A relative SQLite path is resolved against the mesh root, so a command run from a sub-folder
+        opens the same database.
+        """
+        url = os.environ.get(REGISTRY_ENV) or self.registry
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+            return prefix + str((mesh_root / url[len(prefix) :]).resolve())
+        return url
+
+    def lineage_path(self, mesh_root: Path) -> Path:
+        """Return the absolute path of the lineage JSON-lines file (transport ``file``)."""
+        path = Path(self.lineage.path)
+        return path if path.is_absolute() else mesh_root / path
+
+    def lineage_namespace(self) -> str:
+        """Return the OpenLineage namespace of this mesh's jobs."""
+        return self.lineage.namespace or f"quanta://{self.name}"
+
+
+def load_mesh_config(mesh_root: Path) -> MeshConfig:
+    """Load ``<mesh_root>/mesh.yaml``; an empty file gives every default.
+
+    Args:
+        mesh_root: the folder holding ``mesh.yaml``.
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: the file is not valid YAML or a field is unknown or of the wrong type; the message
+            and diagnostics name the file, line and column.
+    """
+    from quanta.errors import SpecError
+    from quanta.spec.loader import load_yaml
+
+    path = mesh_root / MESH_FILE
+    if not path.read_text(encoding="utf-8").strip():
+        return MeshConfig()
+    try:
+        loaded = load_yaml(path)
+    except SpecError as error:
+        raise ConfigError(error.message, diagnostics=error.diagnostics) from error
+    except Exception as error:  # ruamel's parser errors carry their own position
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    try:
+        return MeshConfig.model_validate(loaded.data)
+    except ValidationError as error:
+        diagnostics = []
+        for problem in error.errors():
+            location = tuple(problem["loc"])
+            line, column = loaded.position(location)
+            diagnostics.append(
+                Diagnostic(
+                    "mesh.config",
+                    f"{'.'.join(map(str, location)) or '(root)'}: {problem['msg']}",
+                    path=".".join(map(str, location)),
+                    line=line,
+                    column=column,
+                    file=str(path),
+                )
+            )
+        first = diagnostics[0]
+        raise ConfigError(
+            f"{first.location()}: invalid mesh.yaml: {first.message} "
+            "(see docs/building-products.md for every field and its default)",
+            diagnostics=diagnostics,
+        ) from None

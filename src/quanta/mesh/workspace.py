@@ -1,0 +1,326 @@
+"""Workspace discovery: the mesh folder, its domains, products, contracts and transforms.
+
+The layout (see ``docs/building-products.md``)::
+
+    <mesh>/mesh.yaml
+    <mesh>/domains/<domain>/domain.yaml
+    <mesh>/domains/<domain>/<product>/product.odps.yaml
+    <mesh>/domains/<domain>/<product>/contracts/*.odcs.yaml
+    <mesh>/domains/<domain>/<product>/transforms/<outputPortName>.sql | .py
+
+A product's output port names its contract by ``contractId``; an input port names either another
+product's output contract (an edge of the product graph) or a *source contract*: a contract of the
+product's own ``contracts/`` folder that no output port uses and whose ``servers`` entry says where raw
+data is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from quanta.errors import ConfigError, Diagnostic, SpecError
+from quanta.mesh.config import MESH_FILE, MeshConfig, load_mesh_config
+
+if TYPE_CHECKING:
+    from quanta.spec import Contract, Product
+
+DESCRIPTOR_FILE = "product.odps.yaml"
+DOMAIN_FILE = "domain.yaml"
+TRANSFORM_SUFFIXES = (".sql", ".py")
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain folder.
+
+    Attributes:
+        name: the folder name (``domains/<name>``).
+        path: the folder.
+        description: ``description`` of ``domain.yaml``.
+        owner: ``owner`` of ``domain.yaml``: the owning team's name.
+    """
+
+    name: str
+    path: Path
+    description: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputPort:
+    """An ODPS output port with its contract and transform.
+
+    Attributes:
+        name: the port ``name``; also the published table's last path segment.
+        version: the port ``version``.
+        contract_id: the ``contractId`` (= the ODCS contract ``id``).
+        contract: the ODCS contract it names.
+        transform: ``transforms/<name>.sql`` or ``.py``.
+        index: the position in ``outputPorts[]`` (for diagnostics).
+    """
+
+    name: str
+    version: str
+    contract_id: str
+    contract: Contract
+    transform: Path
+    index: int
+
+    @property
+    def transform_kind(self) -> Literal["sql", "python"]:
+        """``"sql"`` or ``"python"``, from the transform's suffix."""
+        return "python" if self.transform.suffix == ".py" else "sql"
+
+
+@dataclass(frozen=True)
+class InputPort:
+    """An ODPS input port.
+
+    Attributes:
+        name: the port ``name``; the table name a SQL transform reads it by.
+        version: the ``version`` the product expects of its upstream port.
+        contract_id: the ``contractId`` it names.
+        index: the position in ``inputPorts[]``.
+        source: the source contract when the port reads raw data, ``None`` when it reads another product.
+    """
+
+    name: str
+    version: str
+    contract_id: str
+    index: int
+    source: Contract | None = None
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    """One data product folder, loaded.
+
+    Attributes:
+        domain: the domain folder name.
+        name: the product folder name.
+        path: the product folder.
+        descriptor: the ODPS descriptor.
+        contracts: every contract of ``contracts/``, by ``id``.
+        contract_files: the contract files, by ``id``.
+        input_ports: the input ports in descriptor order.
+        output_ports: the output ports in descriptor order.
+    """
+
+    domain: str
+    name: str
+    path: Path
+    descriptor: Product
+    contracts: dict[str, Contract]
+    contract_files: dict[str, Path]
+    input_ports: tuple[InputPort, ...]
+    output_ports: tuple[OutputPort, ...]
+
+    @property
+    def key(self) -> str:
+        """``domain.product``: the product's name in the mesh."""
+        return f"{self.domain}.{self.name}"
+
+    @property
+    def descriptor_path(self) -> Path:
+        """The ``product.odps.yaml`` file."""
+        return self.path / DESCRIPTOR_FILE
+
+    def files(self) -> list[Path]:
+        """Every file whose content defines the product: descriptor, contracts and transforms, sorted."""
+        files = {self.descriptor_path, *self.contract_files.values()}
+        files.update(port.transform for port in self.output_ports)
+        return sorted(files)
+
+    def where(self, section: str, index: int, key: str | None = None) -> str:
+        """Return ``file:line:column`` of ``section[index].key`` in the descriptor (for messages)."""
+        location: tuple[Any, ...] = (section, index) if key is None else (section, index, key)
+        line, column = self.descriptor.source.position(location)
+        return Diagnostic("", "", line=line, column=column, file=str(self.descriptor_path)).location()
+
+
+@dataclass
+class Workspace:
+    """A mesh folder and everything declared in it.
+
+    Attributes:
+        root: the folder holding ``mesh.yaml``.
+        config: the loaded ``mesh.yaml``.
+        domains: the domains, by name.
+        products: the products, by ``domain.product`` key, in folder order.
+    """
+
+    root: Path
+    config: MeshConfig
+    domains: dict[str, Domain] = field(default_factory=dict)
+    products: dict[str, ProductSpec] = field(default_factory=dict)
+
+    @property
+    def storage_root(self) -> str:
+        """Absolute storage root (path or URI) of the published tables."""
+        return self.config.storage_root(self.root)
+
+    def table_location(self, product: ProductSpec, port: OutputPort) -> str:
+        """Return ``<storage>/<domain>/<product>/<port>``: where ``port`` is published."""
+        return "/".join([self.storage_root.rstrip("/"), product.domain, product.name, port.name])
+
+    def output_contracts(self) -> dict[str, tuple[ProductSpec, OutputPort]]:
+        """Map every output contract id to the product and port that publish it."""
+        return {
+            port.contract_id: (product, port)
+            for product in self.products.values()
+            for port in product.output_ports
+        }
+
+
+def find_mesh_root(start: str | Path = ".") -> Path:
+    """Return the nearest folder at or above ``start`` that holds ``mesh.yaml``.
+
+    Raises:
+        ConfigError: no folder upwards holds ``mesh.yaml``.
+    """
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MESH_FILE).is_file():
+            return folder
+    raise ConfigError(
+        f"no {MESH_FILE} in {here} or any folder above it: run the command inside a mesh, "
+        "or create one with `quanta init DIR`"
+    )
+
+
+def load_workspace(start: str | Path = ".") -> Workspace:
+    """Discover and load the mesh that contains ``start``.
+
+    Args:
+        start: the mesh folder or any folder inside it.
+
+    Returns:
+        The workspace with every domain and product loaded (documents are not linted here; ``quanta lint``
+        does that).
+
+    Raises:
+        ConfigError: no mesh, an invalid ``mesh.yaml`` or ``domain.yaml``, a product whose port names no
+            contract or has no transform, or two products publishing one contract id.
+        SpecError: a descriptor or contract is not loadable YAML.
+    """
+    root = find_mesh_root(start)
+    workspace = Workspace(root=root, config=load_mesh_config(root))
+    domains_dir = root / "domains"
+    if not domains_dir.is_dir():
+        return workspace
+    for domain_dir in sorted(p for p in domains_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        domain = _load_domain(domain_dir)
+        workspace.domains[domain.name] = domain
+        for product_dir in sorted(p for p in domain_dir.iterdir() if (p / DESCRIPTOR_FILE).is_file()):
+            product = _load_product(domain.name, product_dir)
+            workspace.products[product.key] = product
+    _check_unique_contracts(workspace)
+    return workspace
+
+
+def _load_domain(folder: Path) -> Domain:
+    path = folder / DOMAIN_FILE
+    if not path.is_file():
+        return Domain(name=folder.name, path=folder)
+    from quanta.spec.loader import load_yaml
+
+    try:
+        data = load_yaml(path).data
+    except SpecError as error:
+        raise ConfigError(error.message, diagnostics=error.diagnostics) from error
+    return Domain(
+        name=folder.name,
+        path=folder,
+        description=_text(data.get("description")),
+        owner=_text(data.get("owner")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value).strip()
+
+
+def _load_product(domain: str, folder: Path) -> ProductSpec:
+    from quanta.spec import load_contract, load_product
+
+    descriptor = load_product(folder / DESCRIPTOR_FILE)
+    contracts: dict[str, Contract] = {}
+    contract_files: dict[str, Path] = {}
+    for path in sorted((folder / "contracts").glob("*.odcs.yaml")):
+        contract = load_contract(path)
+        if not contract.id:
+            raise ConfigError(f"{path}: the contract has no `id`; add `id: {domain}.{folder.name}.<port>`")
+        if contract.id in contracts:
+            raise ConfigError(
+                f"{path}: contract id {contract.id!r} is also used by {contract_files[contract.id]}; "
+                "contract ids must be unique"
+            )
+        contracts[contract.id] = contract
+        contract_files[contract.id] = path
+    product = ProductSpec(domain, folder.name, folder, descriptor, contracts, contract_files, (), ())
+    outputs = tuple(_output_port(product, i, port) for i, port in enumerate(descriptor.output_ports))
+    used = {port.contract_id for port in outputs}
+    inputs = tuple(
+        _input_port(product, i, port, {k: v for k, v in contracts.items() if k not in used})
+        for i, port in enumerate(descriptor.input_ports)
+    )
+    names = [port.name for port in inputs]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            raise ConfigError(f"{product.where('inputPorts', i, 'name')}: two input ports are named {name!r}")
+    return ProductSpec(domain, folder.name, folder, descriptor, contracts, contract_files, inputs, outputs)
+
+
+def _required(product: ProductSpec, section: str, index: int, port: dict[str, Any], key: str) -> str:
+    value = port.get(key)
+    if value in (None, ""):
+        raise ConfigError(f"{product.where(section, index)}: {section}[{index}] has no `{key}`")
+    return str(value)
+
+
+def _output_port(product: ProductSpec, index: int, port: dict[str, Any]) -> OutputPort:
+    name = _required(product, "outputPorts", index, port, "name")
+    contract_id = _required(product, "outputPorts", index, port, "contractId")
+    version = _required(product, "outputPorts", index, port, "version")
+    contract = product.contracts.get(contract_id)
+    if contract is None:
+        known = ", ".join(sorted(product.contracts)) or "none"
+        raise ConfigError(
+            f"{product.where('outputPorts', index, 'contractId')}: output port {name!r} names contract "
+            f"{contract_id!r}, which is not in {product.path / 'contracts'} (contracts there: {known})"
+        )
+    candidates = [product.path / "transforms" / f"{name}{suffix}" for suffix in TRANSFORM_SUFFIXES]
+    found = [path for path in candidates if path.is_file()]
+    if not found:
+        raise ConfigError(
+            f"{product.where('outputPorts', index, 'name')}: output port {name!r} has no transform: "
+            f"write {candidates[0]} (DuckDB SQL) or {candidates[1]} (Python)"
+        )
+    if len(found) > 1:
+        raise ConfigError(f"{found[0]} and {found[1]} both exist: keep one transform per output port")
+    return OutputPort(name, version, contract_id, contract, found[0], index)
+
+
+def _input_port(
+    product: ProductSpec, index: int, port: dict[str, Any], sources: dict[str, Contract]
+) -> InputPort:
+    name = _required(product, "inputPorts", index, port, "name")
+    contract_id = _required(product, "inputPorts", index, port, "contractId")
+    version = _required(product, "inputPorts", index, port, "version")
+    return InputPort(name, version, contract_id, index, sources.get(contract_id))
+
+
+def _check_unique_contracts(workspace: Workspace) -> None:
+    seen: dict[str, ProductSpec] = {}
+    for product in workspace.products.values():
+        for port in product.output_ports:
+            other = seen.get(port.contract_id)
+            if other is not None:
+                raise ConfigError(
+                    f"contract {port.contract_id!r} is published by two products: "
+                    f"{other.descriptor_path} and {product.descriptor_path}; "
+                    "give each output port its own contract"
+                )
+            seen[port.contract_id] = product

@@ -1,0 +1,129 @@
+"""Alembic migrations of the registry, run programmatically (no ``alembic.ini`` needed).
+
+The migration scripts ship inside the package (``quanta/registry/migrations/versions``); one history serves
+SQLite and PostgreSQL. :func:`upgrade` is called by :func:`quanta.registry.open_registry` every time a
+registry is opened; it does nothing when the database is already at the head revision.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from quanta.errors import QuantaError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection, Engine
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class RegistryVersionError(QuantaError):
+    """The registry database was migrated by a newer Quanta than the one running."""
+
+    exit_code = 2
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Return an Alembic configuration pointing at the packaged migrations.
+
+    Args:
+        connection: an open connection the migrations run on (stored in ``config.attributes``).
+
+    Returns:
+        The configuration, usable with ``alembic.command`` functions.
+    """
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """Return the newest revision the installed Quanta knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at, or ``None`` for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextmanager
+def _migration_lock(conn: Connection) -> Iterator[None]:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        from quanta.registry.locks import advisory_key
+
+        key = advisory_key("migrations")
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()
+    else:
+        yield
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database schema to ``revision`` (the newest by default).
+
+    Concurrent callers on PostgreSQL are serialised with an advisory lock; on SQLite the migration runs
+    in one ``BEGIN IMMEDIATE`` transaction, which serialises writers of the file.
+
+    Args:
+        engine: the registry's engine.
+        revision: an Alembic revision id, or ``"head"``.
+
+    Raises:
+        RegistryVersionError: the database is at a revision this Quanta does not know (it was migrated by
+            a newer version).
+    """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    current = current_revision(engine)
+    if current is not None and current not in {s.revision for s in script.walk_revisions()}:
+        raise RegistryVersionError(
+            f"the registry database is at migration {current!r}, which this Quanta does not know: it was "
+            "created by a newer Quanta. Upgrade Quanta (or point QUANTA_REGISTRY_URL at another registry)."
+        )
+    if revision == "head" and current == script.get_current_head():
+        return
+    with engine.connect().execution_options(quanta_write=True) as conn, _migration_lock(conn):
+        command.upgrade(alembic_config(conn), revision)
+        conn.commit()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database schema back to ``revision`` (``"base"`` drops every registry table).
+
+    Args:
+        engine: the registry's engine.
+        revision: an Alembic revision id, ``"base"``, or a relative step such as ``"-1"``.
+    """
+    from alembic import command
+
+    with engine.connect().execution_options(quanta_write=True) as conn, _migration_lock(conn):
+        command.downgrade(alembic_config(conn), revision)
+        conn.commit()

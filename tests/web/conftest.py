@@ -1,0 +1,48 @@
+"""Fixtures of the browser tests: the full app (UI + API) on a real server, and headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.api.server import MESH, running
+from tests.conftest import require
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture()
+def site(tmp_path):
+    """Base URL of the marketplace (UI, API, gateway) over a copy of the test mesh."""
+    from quanta.api import ServeSettings
+    from quanta.web import create_app
+
+    mesh = tmp_path / "mesh"
+    shutil.copytree(MESH, mesh)
+    app = create_app(ServeSettings(mesh_root=mesh, anonymous_discovery=True))
+    with running(app) as url:
+        yield url
+
+
+@pytest.fixture()
+def page():
+    """A Playwright page in Debian's headless Chromium (never a downloaded browser)."""
+    require(CHROMIUM.exists(), "Chromium (apt install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 800})
+        yield context.new_page()
+        context.close()
+        browser.close()

@@ -196,6 +196,16 @@ def test_reader_errors_are_usage_errors(duck, tmp_path):
         duck.register("x", object())
 
 
+def test_settings_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("QUANTA_DUCKDB_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("QUANTA_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("QUANTA_DUCKDB_TEMP_DIRECTORY", str(tmp_path))
+    engine = DuckDBEngine()
+    sql = "SELECT current_setting('threads') AS t, current_setting('temp_directory') AS d"
+    assert engine.query(sql).read_all().to_pylist() == [{"t": 1, "d": str(tmp_path)}]
+    engine.close()
+
+
 def test_engines_by_name():
     engine = get_engine("duckdb", threads=1)
     assert engine.dialect == "duckdb"

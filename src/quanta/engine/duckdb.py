@@ -38,10 +38,11 @@ class DuckDBEngine:
     Args:
         database: ``":memory:"`` (default) or a DuckDB database file.
         read_only: open ``database`` read-only.
-        memory_limit: DuckDB ``memory_limit`` such as ``"2GB"``; above it, operators spill to disk.
-        temp_directory: where spilled data goes (default: DuckDB's own, next to the database or in
-            ``.tmp``).
-        threads: number of worker threads (default: all cores).
+        memory_limit: DuckDB ``memory_limit`` such as ``"2GB"``; above it, operators spill to disk
+            (default: ``$QUANTA_DUCKDB_MEMORY_LIMIT``, else DuckDB's 80 % of RAM).
+        temp_directory: where spilled data goes (default: ``$QUANTA_DUCKDB_TEMP_DIRECTORY``, else
+            DuckDB's own, next to the database or in ``.tmp``).
+        threads: number of worker threads (default: ``$QUANTA_DUCKDB_THREADS``, else all cores).
         connection: an existing ``duckdb.DuckDBPyConnection`` to use instead of opening one (the engine
             does not close a connection it did not open).
 
@@ -72,6 +73,13 @@ class DuckDBEngine:
         if connection is not None:
             self.connection = connection
         else:
+            import os
+
+            memory_limit = memory_limit or os.environ.get("QUANTA_DUCKDB_MEMORY_LIMIT")
+            temp_directory = temp_directory or os.environ.get("QUANTA_DUCKDB_TEMP_DIRECTORY")
+            threads = threads or (
+                int(os.environ["QUANTA_DUCKDB_THREADS"]) if os.environ.get("QUANTA_DUCKDB_THREADS") else None
+            )
             config: dict[str, Any] = {}
             if memory_limit:
                 config["memory_limit"] = str(memory_limit)

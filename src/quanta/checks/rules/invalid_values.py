@@ -44,7 +44,8 @@ def predicate(check: Check, binding: Binding) -> exp.Expression:
         is_text = arrow_type is not None and (
             pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
         )
-        if strings and not is_text:
+        if (strings and not is_text) or (is_text and not strings):
+            # Mixed types: compare as text (a number list on a text column, or text values on numbers).
             target = as_text(column.copy(), arrow_type)
             ok.append(target.isin(*[literal(str(v)) for v in values]))
         else:

@@ -73,7 +73,7 @@ def test_the_cancelled_share_rule_passes_at_2_45_percent(reports) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # turns into a pass, not a failure, once quanta.checks reads these custom properties
     reason="quanta.checks does not read the relationship's quantaSeverity/quantaRuleId custom properties yet",
 )
 def test_broken_relationships_are_warnings_with_their_rule_ids(reports) -> None:

@@ -223,6 +223,46 @@ def lint_diagnostics(mesh_root: Path, *, today: dt.date | None = None) -> list[D
     return out
 
 
+def lint_with_policies(paths: list[Path], results: list[Any]) -> list[Any]:
+    """Add governance to ``quanta lint`` results: when the linted paths are inside a mesh, the problems of
+    its policy files and the verdicts of its lint-time policies (:func:`lint_diagnostics`) that concern a
+    linted file are added to that file's result (a new result for a file the spec lint did not list,
+    such as a policy file). Outside a mesh, ``results`` is returned unchanged.
+
+    Args:
+        paths: the paths given to ``quanta lint``.
+        results: the :class:`quanta.spec.lint.LintResult` list of the spec lint.
+    """
+    from quanta.errors import QuantaError
+    from quanta.mesh import find_mesh_root
+    from quanta.spec.lint import LintResult
+
+    try:
+        root = find_mesh_root(paths[0] if paths else Path("."))
+    except QuantaError:
+        return results
+    scopes = [Path(p).resolve() for p in paths] or [root]
+    try:
+        diagnostics = lint_diagnostics(root)
+    except QuantaError as error:
+        note = Diagnostic(
+            "policy.not-evaluated", f"governance policies were not evaluated: {error.message}", "warning"
+        )
+        return [*results, LintResult(str(root / "mesh.yaml"), None, None, [note])]
+    by_file = {str(Path(r.file).resolve()): r for r in results}
+    extra: dict[str, Any] = {}
+    for diagnostic in diagnostics:
+        where = Path(diagnostic.file or root).resolve()
+        if not any(where == scope or scope in where.parents for scope in scopes):
+            continue
+        key = str(where)
+        target = by_file.get(key) or extra.setdefault(
+            key, LintResult(diagnostic.file or key, "Policy", None, [])
+        )
+        target.diagnostics.append(diagnostic)
+    return [*results, *extra.values()]
+
+
 def _load(path: Path, *, label: str) -> Any:
     from quanta.spec import load_contract
 
@@ -288,6 +328,7 @@ __all__ = [
     "evaluate_policy",
     "last_published",
     "lint_diagnostics",
+    "lint_with_policies",
     "product_certification",
     "published_contracts",
     "store_certification",

@@ -56,12 +56,12 @@ def bench_corpus(count: int, jobs: int) -> None:
 
 def bench_shapes() -> None:
     from jsonschema import Draft201909Validator
-    from tests.spec.test_nesting import contract, nested
 
     from quanta.spec import load_contract, validate
     from quanta.spec.catalog import load_schema
     from quanta.spec.loader import dump_yaml
     from quanta.spec.schema_validation import SchemaValidator
+    from tests.spec.test_nesting import contract, nested
 
     schema = load_schema("DataContract", "v3.1.0")
     deep = dump_yaml(contract([nested(10)]))

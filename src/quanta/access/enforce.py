@@ -97,7 +97,7 @@ def policy_step(service: AccessService, principal: PrincipalRef, statement: str)
     if denied:
         raise AccessDenied(_denial_message(service, principal, denied))
     relations = {ref: f"__quanta_port_{index}" for index, ref in enumerate(guarded.ports)}
-    return PolicyStep(guarded, ports, decisions, guarded.rewrite(relations), relations)
+    return PolicyStep(guarded, ports, decisions, guarded.rewrite(relations, in_place=True), relations)
 
 
 def _denial_message(service: AccessService, principal: PrincipalRef, denied: list[str]) -> str:

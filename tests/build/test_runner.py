@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from quanta.build import MeshLock, MeshLocked, build
+from quanta.build import LOCK_FILE, build
 from quanta.mesh import load_workspace
+from quanta.registry import LockHeld, MeshLock
 from tests.mesh.factory import add_product, add_source, new_mesh
 
 
@@ -169,16 +170,16 @@ def test_parallel_and_serial_builds_publish_the_same_data(mesh: Path, tmp_path: 
 
 def test_a_second_concurrent_build_is_refused_with_a_clear_message(mesh: Path) -> None:
     workspace = load_workspace(mesh)
-    with MeshLock(mesh), pytest.raises(MeshLocked, match="another build of this mesh is running"):
+    with MeshLock(mesh / LOCK_FILE), pytest.raises(LockHeld, match="another build of this mesh is running"):
         build(workspace)
     assert not build(workspace).blocked  # the lock is released afterwards
 
 
 def test_lock_waits_for_the_holder_when_asked(mesh: Path) -> None:
     workspace = load_workspace(mesh)
-    lock = MeshLock(mesh)
-    lock.__enter__()
-    timer = threading.Timer(0.5, lock.__exit__, args=(None, None, None))
+    lock = MeshLock(mesh / LOCK_FILE)
+    lock.acquire()
+    timer = threading.Timer(0.5, lock.release)
     timer.start()
     try:
         assert not build(workspace, lock_wait=10).blocked

@@ -45,3 +45,20 @@ def test_init_refuses_an_existing_mesh_and_new_refuses_bad_names(tmp_path: Path)
     assert bad.returncode == 2 and "not valid" in bad.stderr
     outside = quanta("plan", cwd=tmp_path)
     assert outside.returncode == 1 and "no mesh.yaml" in outside.stderr
+
+
+def test_scaffolded_documents_validate_against_the_official_schemas(tmp_path: Path) -> None:
+    from quanta.mesh.scaffold import init_mesh, new_product
+    from quanta.spec.loader import load_yaml
+    from tests.conftest import require
+    from tests.example.schemas import ODCS_SCHEMA, ODPS_SCHEMA, schema_errors, shared_dir
+
+    require(shared_dir() is not None, "the shared ODCS/ODPS conformance corpus (../shared)")
+    root = init_mesh(tmp_path / "m")
+    files = new_product(root, "sales", "orders")
+    documents = [p for p in files if p.name.endswith((".odps.yaml", ".odcs.yaml"))]
+    assert len(documents) == 3
+    for path in documents:
+        schema = ODPS_SCHEMA if path.name.endswith(".odps.yaml") else ODCS_SCHEMA
+        data = load_yaml(path).data
+        assert schema_errors(schema, data) == [], path

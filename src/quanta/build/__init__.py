@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from quanta.build.events import BuildEvent, ProgressCallback, ignore
-from quanta.build.lock import MeshLock, MeshLocked
 from quanta.build.results import BuildResult, PortResult, ProductResult, StageFailed, StageResult
 from quanta.mesh import BuildPlan, Workspace
 
+#: The mesh lock file, relative to the mesh root: held (``flock``) for the whole build.
+LOCK_FILE = ".quanta/build.lock"
+
 __all__ = [
+    "LOCK_FILE",
     "BuildEvent",
     "BuildResult",
-    "MeshLock",
-    "MeshLocked",
     "PortResult",
     "ProductResult",
     "ProgressCallback",
@@ -67,22 +68,31 @@ def build(
         The build's result; ``result.blocked`` tells whether a product was blocked or failed.
 
     Raises:
-        MeshLocked: another build holds the mesh lock.
+        LockHeld: another build holds the mesh lock (:class:`quanta.registry.MeshLock`) longer than
+            ``lock_wait``; the message names the holding process.
         ConfigError: the product graph is invalid.
         UsageError: a selector names no product.
     """
     import dataclasses
 
-    from quanta.build.record import finishers, reconcile_mesh
-    from quanta.build.runner import run_plan
+    from quanta.build.record import finish_status, finishers
+    from quanta.build.runner import new_id, run_plan
+    from quanta.build.state import prior_state
     from quanta.mesh import build_graph, make_plan
+    from quanta.registry import MeshLock
 
-    with MeshLock(workspace.root, wait=lock_wait):
-        reconciled = reconcile_mesh(workspace)
-        from quanta.build.state import prior_state
-
-        graph = build_graph(workspace)
-        the_plan = make_plan(workspace, selectors, force=force, state=prior_state(workspace), graph=graph)
-        with finishers(workspace) as stages:
-            result = run_plan(workspace, graph, the_plan, jobs=jobs, on_event=on_event, finishers=stages)
-    return dataclasses.replace(result, reconciled=tuple(reconciled))
+    selectors = list(selectors)
+    build_id = new_id()
+    with MeshLock(workspace.root / LOCK_FILE, build_id=build_id, timeout=lock_wait):
+        options = {"selectors": selectors, "jobs": jobs, "force": force}
+        with finishers(workspace, build_id, options) as (stages, outcome):
+            graph = build_graph(workspace)
+            state = prior_state(workspace)
+            the_plan = make_plan(workspace, selectors, force=force, state=state, graph=graph)
+            result = run_plan(
+                workspace, graph, the_plan, jobs=jobs, on_event=on_event, finishers=stages, build_id=build_id
+            )
+            warned = any(p.count("warned") for p in result.products)
+            outcome["status"] = finish_status([p.status for p in result.products], warned)
+            outcome["error"] = None
+    return dataclasses.replace(result, reconciled=tuple(outcome["reconciled"]))

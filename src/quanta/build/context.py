@@ -8,6 +8,7 @@ connection per product, so products run in parallel threads without sharing stat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from quanta.mesh import BuildPlan, PlannedProduct, ProductGraph, ProductSpec, Workspace
@@ -38,17 +39,17 @@ class InputSnapshot:
 
 @dataclass(frozen=True)
 class StagedPort:
-    """A transform's output, materialised in the product's engine and not yet published.
+    """A transform's output in the staging area, not yet published.
 
     Attributes:
         port: the output port name.
-        table: the engine table holding the staged rows.
+        path: the staged Parquet file.
         rows: the number of rows.
         columns: column names in order.
     """
 
     port: str
-    table: str
+    path: Path
     rows: int
     columns: tuple[str, ...]
 
@@ -77,6 +78,7 @@ class ProductRun:
         started_at: start time (UTC datetime).
         result: the product's :class:`~quanta.build.results.ProductResult` so far, for the stages that
             run after the data stages (record, lineage).
+        begun: whether the finishers were told the product started (``None``: not yet).
     """
 
     workspace: Workspace
@@ -97,6 +99,25 @@ class ProductRun:
     engine_seconds: float = 0.0
     started_at: Any = None
     result: Any = None
+    begun: bool | None = None
+
+    def cleanup(self) -> None:
+        """Remove this run's staging folder (staged files are either published or discarded)."""
+        import shutil
+
+        from quanta.storage import staging_root
+
+        shutil.rmtree(staging_root(self.workspace.storage_root) / self.run_id, ignore_errors=True)
+
+    def staging(self, port: str) -> Path:
+        """The staging folder of output port ``port`` in this run (created)."""
+        from quanta.storage import staging_path
+
+        folder = staging_path(
+            self.workspace.storage_root, self.run_id, self.product.domain, self.product.name, port
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     @property
     def key(self) -> str:

@@ -1,14 +1,16 @@
 """The build's two contract probes: sources on the way in, output ports before they are published.
 
-* :func:`check_source` reads a source through the engine's source readers into the product's engine and
-  checks probe 1 of the data product anatomy: the source is *available* and its *schema has not drifted*
-  from the source contract (every declared column present; undeclared extra columns are a warning).
+* :func:`check_source` probes a source (probe 1 of the data product anatomy: the source is *available*),
+  reads it through the engine's source readers (:mod:`quanta.engine.sources`) into the product's engine
+  and tests it against its source contract, so a *drifted schema* (a column missing or of another type)
+  or a broken promise of the source blocks the product before its transform runs.
 * :func:`test_port` runs the output contract's tests (:func:`quanta.checks.api.test_contract`) on the
-  staged data.
+  staged data, with the published tables that the contract's ``relationships`` point at.
 
-Both return check results as plain dicts with the fields of a ``CheckResult`` (``rule``, ``name``,
-``element``, ``dimension``, ``severity``, ``status``, ``metricValue``, ``operator``, ``threshold``,
-``unit``, ``message``), which is what the registry, the JSON output and the CLI use.
+Check results travel as plain dicts (:func:`check_dict`): ``rule``, ``name``, ``kind``, ``element``,
+``dimension``, ``severity``, ``status``, ``metricValue``, ``operator``, ``threshold``, ``unit``,
+``expectation``, ``message``, ``blocking``, ``durationMs``: what the registry, the JSON output and the
+CLI use.
 """
 
 from __future__ import annotations
@@ -16,143 +18,169 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quanta.errors import QuantaError
+from sqlglot import exp
 
 if TYPE_CHECKING:
     from quanta.build.context import ProductRun, StagedPort
     from quanta.mesh.workspace import InputPort, OutputPort
 
 SOURCE_PREFIX = "__quanta_source_"
+BLOCKING_SEVERITIES = (None, "", "error")
 
 
-def _check(
-    rule: str, element: str, status: str, message: str, *, severity: str = "error", value: Any = None
-) -> dict[str, Any]:
+def check_dict(result: Any) -> dict[str, Any]:
+    """Return one check result (a ``quanta.checks`` ``CheckResult`` or a dict) in the build's shape."""
+    if isinstance(result, dict) and "metricValue" in result:
+        return result
+    data = result if isinstance(result, dict) else result.to_dict()
+    severity = data.get("severity")
+    status = data.get("status")
     return {
-        "rule": rule,
-        "name": rule,
-        "element": element,
-        "dimension": "availability" if rule == "sourceAvailable" else "conformity",
+        "rule": data.get("rule_id"),
+        "name": data.get("name"),
+        "kind": data.get("kind"),
+        "element": data.get("element"),
+        "dimension": data.get("dimension"),
         "severity": severity,
         "status": status,
-        "metricValue": value,
-        "operator": None,
-        "threshold": None,
-        "unit": None,
-        "message": message,
+        "metricValue": data.get("value"),
+        "operator": data.get("operator"),
+        "threshold": data.get("threshold"),
+        "unit": data.get("unit"),
+        "expectation": data.get("expectation"),
+        "message": data.get("reason"),
+        "blocking": status in ("failed", "error") and severity in BLOCKING_SEVERITIES,
+        "durationMs": round(float(data.get("duration") or 0.0) * 1000, 3),
     }
 
 
-def _source_table(port: InputPort) -> tuple[str, list[str]]:
-    schema = port.source.schema if port.source is not None else []
-    if not schema:
-        return port.name, []
-    obj = schema[0]
-    columns = [str(p.get("physicalName") or p.get("name")) for p in obj.get("properties") or []]
-    return str(obj.get("physicalName") or obj.get("name") or port.name), columns
+def report_checks(report: Any) -> list[dict[str, Any]]:
+    """Return the check results of a ``TestReport`` (or of a list of results) as build check dicts."""
+    results = report if isinstance(report, list) else getattr(report, "results", [])
+    return [check_dict(result) for result in results]
 
 
-def _read_source(engine: Any, mesh_root: Path, port: InputPort, server: dict[str, Any]) -> None:
-    """Register the source under ``port.name`` as a table of the product's engine."""
-    from sqlglot import exp
+def _availability(element: str, ok: bool, message: str) -> dict[str, Any]:
+    return {
+        "rule": "sourceAvailable",
+        "name": "the source is available",
+        "kind": "availability",
+        "element": element,
+        "dimension": "availability",
+        "severity": "error",
+        "status": "passed" if ok else "failed",
+        "metricValue": None,
+        "operator": None,
+        "threshold": None,
+        "unit": None,
+        "expectation": "the source can be read",
+        "message": message,
+        "blocking": not ok,
+        "durationMs": 0.0,
+    }
 
-    kind = str(server.get("type") or "").lower()
-    table, _ = _source_table(port)
-    staging = SOURCE_PREFIX + port.name
-    if kind in {"local", "duckdb", "sqlite"}:
-        raw = server.get("path") or server.get("database") or server.get("location")
-        if not raw:
-            raise QuantaError(f"source contract {port.contract_id!r}: the {kind} server has no `path`")
-        path = Path(str(raw))
-        path = path if path.is_absolute() else mesh_root / path
-        fmt = str(server.get("format") or "") or (kind if kind != "local" else None)
-        options: dict[str, Any] = {"format": fmt}
-        if fmt in {"duckdb", "sqlite"}:
-            options["table"] = table
-        if server.get("delimiter"):
-            options["delimiter"] = str(server["delimiter"])
-        engine.register_file(staging, path, **options)
-    elif kind in {"postgresql", "postgres"}:
-        from quanta.engine import PostgresEngine
 
-        remote = PostgresEngine(
-            host=server.get("host"),
-            port=server.get("port"),
-            database=server.get("database"),
-            schema=server.get("schema"),
-        )
-        try:
-            select = exp.select("*").from_(exp.to_table(table, quoted=True)).sql("postgres")
-            engine.register(staging, remote.query(select).read_all())
-        finally:
-            remote.close()
-    else:
-        raise QuantaError(
-            f"source contract {port.contract_id!r}: server type {kind or '(none)'!r} cannot be read by a "
-            "build; use local (csv, parquet, json, delta), duckdb, sqlite or postgresql"
-        )
-    create = exp.Create(
-        this=exp.to_table(port.name, quoted=True),
-        kind="TABLE",
-        replace=True,
-        expression=exp.select("*").from_(exp.to_table(staging, quoted=True)),
-    )
-    engine.execute(create.sql("duckdb"))
+def _drop_view(engine: Any, name: str) -> None:
+    engine.execute(exp.Drop(tables=[exp.to_table(name, quoted=True)], kind="VIEW", exists=True).sql("duckdb"))
 
 
 def check_source(
-    engine: Any, mesh_root: Path, port: InputPort, server: dict[str, Any]
+    engine: Any, mesh_root: Path, port: InputPort, server: dict[str, Any], staging: Path
 ) -> list[dict[str, Any]]:
-    """Read a source into ``engine`` as table ``port.name`` and check it is available and has not drifted.
+    """Read a source into ``engine`` as view ``port.name`` and test it against its source contract.
+
+    The source is read once, through the engine's source readers, into a Parquet file in the run's
+    staging folder; the source contract's tests and the transform both read that file.
 
     Args:
         engine: the product's ``DuckDBEngine``.
         mesh_root: the mesh folder (relative source paths resolve against it).
-        port: the source input port (its ``source`` contract says where the data is).
+        port: the source input port (``port.source`` is its contract).
         server: the contract's ``servers[]`` entry to read.
+        staging: the run's staging folder for sources.
 
     Returns:
-        The check results: ``sourceAvailable`` then one ``schemaDrift`` result per declared column that is
-        missing (blocking) and one per undeclared column (warning), or a passed ``schemaDrift``.
+        The check results: ``sourceAvailable`` first, then every result of the source contract (schema
+        conformance, which reports drift, and its quality rules). A source that is not available yields
+        only the failed availability check.
     """
+    from quanta.checks.api import test_contract
+    from quanta.engine import sources
+    from quanta.errors import QuantaError
+
+    contract = port.source
+    assert contract is not None
     element = port.contract_id
+    ok, why = sources.probe(server, mesh_root)
+    if ok is False:
+        return [_availability(element, False, f"source {element} is not available: {why}")]
+    objects = [o for o in contract.schema if isinstance(o, dict) and o.get("name")]
+    obj = objects[0] if objects else {"name": port.name}
+    target = staging / f"{port.name}.parquet"
     try:
-        _read_source(engine, mesh_root, port, server)
+        name = sources.register_object(engine, server, obj["name"], obj.get("physicalName"), mesh_root)
+        if isinstance(name, tuple):  # a table in a remote database: read it through that engine
+            raise QuantaError(f"server type {server.get('type')!r} cannot feed a build yet")
+        engine.connection.table(name).write_parquet(str(target))
+        _drop_view(engine, name)
+        engine.register_file(port.name, target, format="parquet")
+    except QuantaError as error:
+        return [_availability(element, False, f"source {element} cannot be read: {error.message}")]
     except Exception as error:
-        message = getattr(error, "message", None) or str(error)
-        return [_check("sourceAvailable", element, "failed", f"source {element} is not available: {message}")]
-    checks = [_check("sourceAvailable", element, "passed", f"source {element} was read")]
-    _, declared = _source_table(port)
-    actual = list(engine.connection.table(port.name).columns)
-    lower = {c.lower() for c in actual}
-    missing = [c for c in declared if c.lower() not in lower]
-    extra = [c for c in actual if c.lower() not in {d.lower() for d in declared}] if declared else []
-    for column in missing:
-        checks.append(
-            _check(
-                "schemaDrift",
-                f"{element}.{column}",
-                "failed",
-                f"column {column!r} declared by source contract {element} is missing from the source",
-                value=len(missing),
-            )
-        )
-    for column in extra:
-        checks.append(
-            _check(
-                "schemaDrift",
-                f"{element}.{column}",
-                "failed",
-                f"column {column!r} of the source is not declared by source contract {element}",
-                severity="warning",
-                value=len(extra),
-            )
-        )
-    if not missing and not extra:
-        checks.append(
-            _check("schemaDrift", element, "passed", "the source has the declared columns", value=0)
-        )
+        return [_availability(element, False, f"source {element} cannot be read: {error}")]
+    checks = [_availability(element, True, why or f"source {element} was read")]
+    if objects:
+        report = test_contract(contract, data={obj["name"]: target}, engine=engine, base_dir=mesh_root)
+        if obj["name"] != port.name:
+            _drop_view(engine, obj["name"])
+        checks += report_checks(report)
     return checks
+
+
+def related_tables(run: ProductRun, port: OutputPort) -> dict[str, Any]:
+    """The data behind the output contract's ``relationships``, keyed as ``to`` names them.
+
+    A relationship names its target contract with the ``quantaContractId`` custom property; the target is
+    read at its latest published version (a product's own staged data when it points at itself).
+    """
+    from quanta import storage
+    from quanta.engine.sources import custom_property
+
+    publishers = run.workspace.output_contracts()
+    related: dict[str, Any] = {}
+    for obj in port.contract.schema:
+        for prop in [obj, *(obj.get("properties") or [])]:
+            for relationship in prop.get("relationships") or []:
+                target = str(relationship.get("to") or "")
+                key = target.split(".", 1)[0]
+                contract_id = custom_property(relationship, "quantaContractId")
+                if not key or key in related or contract_id not in publishers:
+                    continue
+                producer, output = publishers[contract_id]
+                if producer.key == run.key and output.name in run.staged:
+                    related[key] = run.staged[output.name].path
+                    continue
+                location = run.workspace.table_location(producer, output)
+                version = storage.latest_version(location)
+                if version is not None:
+                    related[key] = _snapshot_file(run, key, location, version)
+    return related
+
+
+def _snapshot_file(run: ProductRun, key: str, location: str, version: int) -> Path:
+    """Copy one published version into the run's staging area as Parquet, for the checks' engine.
+
+    The checks read data they are given by path through DuckDB views; relationship targets are small
+    reference tables, so a copy costs little.
+    """
+    import pyarrow.parquet as pq
+
+    from quanta import storage
+
+    folder = run.staging("_related")
+    target = folder / f"{key}.parquet"
+    pq.write_table(storage.read_version(location, version).to_table(), target)
+    return target
 
 
 def test_port(run: ProductRun, port: OutputPort, staged: StagedPort) -> Any:
@@ -163,21 +191,12 @@ def test_port(run: ProductRun, port: OutputPort, staged: StagedPort) -> Any:
     """
     from quanta.checks.api import test_contract
 
-    return test_contract(port.contract, engine=run.engine, data=staged.table)
-
-
-def report_checks(report: Any) -> list[dict[str, Any]]:
-    """Return a report's check results as plain dicts (a list of dicts passes through)."""
-    if isinstance(report, list):
-        return report
-    return [_as_dict(result) for result in getattr(report, "results", [])]
-
-
-def _as_dict(result: Any) -> dict[str, Any]:
-    if isinstance(result, dict):
-        return result
-    if hasattr(result, "to_dict"):
-        return result.to_dict()
-    from dataclasses import asdict
-
-    return asdict(result)
+    objects = [o for o in port.contract.schema if isinstance(o, dict) and o.get("name")]
+    name = objects[0]["name"] if objects else port.name
+    return test_contract(
+        port.contract,
+        data={name: staged.path},
+        engine=run.engine,
+        related=related_tables(run, port),
+        base_dir=run.workspace.root,
+    )

@@ -57,6 +57,7 @@ class Runner:
         jobs: int = 1,
         on_event: ProgressCallback = ignore,
         finishers: Sequence[Stage] = (),
+        build_id: str | None = None,
     ) -> None:
         self.workspace = workspace
         self.graph = graph
@@ -64,12 +65,15 @@ class Runner:
         self.jobs = max(1, int(jobs))
         self.on_event = on_event
         self.finishers = tuple(finishers)
-        self.build_id = new_id()
+        self.build_id = build_id or new_id()
 
     def run(self) -> list[ProductResult]:
         """Run every product of the plan; return their results in plan order."""
         selected = {p.key for p in self.plan.products}
-        waiting = {p.key: self.graph.upstream(p.key) & selected for p in self.plan.products}
+        waiting = {
+            p.key: (self.graph.upstream(p.key) | self._references(p.key)) & selected
+            for p in self.plan.products
+        }
         results: dict[str, ProductResult] = {}
         running: dict[Future[ProductResult], str] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="quanta-build") as pool:
@@ -87,6 +91,25 @@ class Runner:
                 for future in done:
                     results[running.pop(future)] = future.result()
         return [results[p.key] for p in self.plan.products]
+
+    def _references(self, key: str) -> set[str]:
+        """Products whose published data the gate of ``key`` reads (relationship targets).
+
+        They are built first when selected, so a foreign-key check sees their new version; a product
+        downstream of ``key`` is never waited for (that would be a deadlock).
+        """
+        from quanta.engine.sources import custom_property
+
+        publishers = self.workspace.output_contracts()
+        found: set[str] = set()
+        for port in self.workspace.products[key].output_ports:
+            for obj in port.contract.schema:
+                for prop in [obj, *(obj.get("properties") or [])]:
+                    for relationship in prop.get("relationships") or []:
+                        target = publishers.get(custom_property(relationship, "quantaContractId"))
+                        if target is not None:
+                            found.add(target[0].key)
+        return found - {key} - self.graph.descendants(key)
 
     def _blocked_by(self, key: str, failed: Iterable[str]) -> ProductResult:
         reason = f"upstream {', '.join(failed)} did not publish"
@@ -121,6 +144,8 @@ class Runner:
                 stages.append(self._stage(run, stage))
                 if run.skip:
                     break
+                if stage_type is Resolve:
+                    self._begin(run)
         except StageFailed as error:
             failure = error
             stages.append(StageResult(error.stage, "failed", 0.0, detail={"error": error.message}))
@@ -132,14 +157,17 @@ class Runner:
             stages.append(StageResult(failure.stage, "failed", 0.0, detail={"error": failure.message}))
         result = self._result(run, stages, failure, time.perf_counter() - start)
         if not run.skip:
-            for finisher in self.finishers:
+            begun = self._begin(run)
+            for finisher in self.finishers if begun else ():
                 try:
                     stages.append(self._stage(run, finisher, result))
-                except StageFailed as error:  # recording problems are reported, data stays published
-                    stages.append(StageResult(error.stage, "failed", 0.0, detail={"error": error.message}))
+                except Exception as error:  # recording problems are reported; published data stays
+                    message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+                    stages.append(StageResult(finisher.name, "failed", 0.0, detail={"error": message}))
             result = self._result(run, stages, failure, time.perf_counter() - start)
         if run.engine is not None:
             run.engine.close()
+        run.cleanup()
         self.on_event(
             BuildEvent(
                 "product_finished",
@@ -150,6 +178,22 @@ class Runner:
             )
         )
         return result
+
+    def _begin(self, run: ProductRun) -> bool:
+        """Tell the finishers the product runs (once); return whether they accepted it."""
+        if run.begun is None:
+            try:
+                for finisher in self.finishers:
+                    if hasattr(finisher, "on_start"):
+                        finisher.on_start(run)
+                run.begun = True
+            except Exception as error:
+                run.begun = False
+                message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+                self.on_event(
+                    BuildEvent("stage_finished", run.key, "record", "failed", detail={"error": message})
+                )
+        return bool(run.begun)
 
     def _stage(self, run: ProductRun, stage: Stage, result: ProductResult | None = None) -> StageResult:
         self.on_event(BuildEvent("stage_started", run.key, stage.name))
@@ -218,10 +262,13 @@ def run_plan(
     jobs: int = 1,
     on_event: ProgressCallback = ignore,
     finishers: Sequence[Stage] = (),
+    build_id: str | None = None,
 ) -> BuildResult:
     """Run ``plan`` and return the build's result (no lock, no reconciliation: see :func:`build`)."""
     start = time.perf_counter()
-    runner = Runner(workspace, graph, plan, jobs=jobs, on_event=on_event, finishers=finishers)
+    runner = Runner(
+        workspace, graph, plan, jobs=jobs, on_event=on_event, finishers=finishers, build_id=build_id
+    )
     on_event(BuildEvent("build_started", detail={"products": [p.key for p in plan.products]}))
     products = runner.run()
     return BuildResult(runner.build_id, plan.mesh, tuple(products), time.perf_counter() - start)

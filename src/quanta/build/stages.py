@@ -20,8 +20,6 @@ from quanta.errors import QuantaError
 from quanta.mesh.fingerprint import run_fingerprint, source_identity
 from quanta.mesh.plan import source_server
 
-STAGED_PREFIX = "__quanta_staged_"
-
 
 @contextmanager
 def _engine_time(run: ProductRun):
@@ -113,7 +111,8 @@ class Resolve(Stage):
                 if snapshot.kind == "product":
                     run.engine.register(port.name, storage.read_version(snapshot.location, snapshot.version))
                 else:
-                    report = check_source(run.engine, run.workspace.root, port, source_server(port))
+                    staging = run.staging("_sources")
+                    report = check_source(run.engine, run.workspace.root, port, source_server(port), staging)
                     run.source_reports[port.name] = report
         blocking = [c for r in run.source_reports.values() for c in report_checks(r) if _blocks(c)]
         if blocking:
@@ -137,7 +136,7 @@ class Resolve(Stage):
 
 
 def _blocks(check: dict[str, Any]) -> bool:
-    return check.get("status") in ("failed", "error") and str(check.get("severity") or "error") == "error"
+    return bool(check.get("blocking"))
 
 
 @dataclass(frozen=True)
@@ -147,17 +146,19 @@ class Transform(Stage):
     name: ClassVar[str] = "transform"
 
     def execute(self, run: ProductRun) -> dict[str, Any]:
+        import pyarrow.parquet as pq
+
         inputs = [port.name for port in run.product.input_ports]
         rows: dict[str, int] = {}
         for port in run.product.output_ports:
-            table = STAGED_PREFIX + port.name
+            target = run.staging(port.name) / "part-00000.parquet"
             runner = stage_python if port.transform_kind == "python" else stage_sql
             with _engine_time(run):
-                runner(run.engine.connection, port.transform, table, inputs)
-                relation = run.engine.connection.table(table)
-                count = relation.aggregate("count(*)").fetchall()[0][0]
-            run.staged[port.name] = StagedPort(port.name, table, int(count), tuple(relation.columns))
-            rows[port.name] = int(count)
+                runner(run.engine.connection, port.transform, target, inputs)
+            metadata = pq.read_metadata(target)
+            columns = tuple(metadata.schema.to_arrow_schema().names)
+            run.staged[port.name] = StagedPort(port.name, target, metadata.num_rows, columns)
+            rows[port.name] = metadata.num_rows
         return {"rows": rows}
 
 
@@ -196,17 +197,13 @@ class Publish(Stage):
     name: ClassVar[str] = "publish"
 
     def execute(self, run: ProductRun) -> dict[str, Any]:
-        from sqlglot import exp
-
         from quanta import storage
 
         versions: dict[str, int] = {}
         for port, planned in zip(run.product.output_ports, run.planned.ports, strict=True):
-            staged = run.staged[port.name]
-            select = exp.select("*").from_(exp.to_table(staged.table, quoted=True)).sql("duckdb")
             with _engine_time(run):
                 published = storage.publish(
-                    run.engine.query(select),
+                    run.staged[port.name].path,
                     planned.location,
                     run_id=run.run_id,
                     contract_id=port.contract_id,

@@ -1,4 +1,8 @@
-"""Running a product's transform into a staging table of the product's DuckDB connection.
+"""Running a product's transform into the staging area: one Parquet file per output port.
+
+The staged file is what the gate tests and what publishing commits; it lives under the storage's staging
+folder (``quanta.storage.staging_path``) until the run ends, and an interrupted run's folder is removed by
+reconciliation.
 
 * SQL (``transforms/<port>.sql``): one DuckDB ``SELECT`` (CTEs allowed). It is parsed with sqlglot before
   it runs: only a query is accepted, every table it reads must be an input port (or one of its own CTEs),
@@ -70,25 +74,23 @@ def check_sql(path: Path, sql: str, inputs: Iterable[str]) -> Any:
     return query
 
 
-def stage_sql(connection: Any, path: Path, staged: str, inputs: Iterable[str]) -> None:
-    """Run the SQL transform at ``path`` and materialise its result as table ``staged``.
+def stage_sql(connection: Any, path: Path, target: Path, inputs: Iterable[str]) -> None:
+    """Run the SQL transform at ``path`` and write its result to the Parquet file ``target``.
 
     Raises:
         TransformError: the SQL is refused by :func:`check_sql` or fails in DuckDB.
     """
     import duckdb
-    from sqlglot import exp
 
     query = check_sql(path, path.read_text(encoding="utf-8"), inputs)
-    create = exp.Create(this=exp.to_table(staged, quoted=True), kind="TABLE", replace=True, expression=query)
     try:
-        connection.execute(create.sql("duckdb"))
+        connection.sql(query.sql("duckdb")).write_parquet(str(target))
     except duckdb.Error as error:
         raise TransformError(f"{path}: {error}") from None
 
 
-def stage_python(connection: Any, path: Path, staged: str, inputs: Iterable[str]) -> None:
-    """Run the Python transform at ``path`` and materialise its result as table ``staged``.
+def stage_python(connection: Any, path: Path, target: Path, inputs: Iterable[str]) -> None:
+    """Run the Python transform at ``path`` and write its result to the Parquet file ``target``.
 
     Raises:
         TransformError: the module has no ``transform`` function, it raised, or it returned something
@@ -117,7 +119,7 @@ def stage_python(connection: Any, path: Path, staged: str, inputs: Iterable[str]
         raise TransformError(f"{path}: transform() raised {type(error).__name__}: {error}") from error
     relation = _as_relation(connection, path, result)
     try:
-        relation.create(staged)
+        relation.write_parquet(str(target))
     except duckdb.Error as error:
         raise TransformError(f"{path}: {error}") from None
 

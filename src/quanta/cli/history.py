@@ -69,11 +69,13 @@ def register(app: typer.Typer) -> None:
             console().print_json(json.dumps(entries, default=str))
             return
         table = Table(title="Build runs", title_justify="left")
-        columns = ("started", "product", "status", "rows", "passed", "warned", "failed", "seconds", "run id")
+        columns = ("started (UTC)", "product", "status", "passed", "warned", "failed", "seconds", "run")
         for column in columns:
             table.add_column(column)
         for run in entries:
-            table.add_row(*(str(run.get(key, "") if run.get(key) is not None else "") for key in _RUN_KEYS))
+            cells = [("" if run.get(key) is None else str(run[key])) for key in _RUN_KEYS]
+            cells[-1] = cells[-1][:8]
+            table.add_row(*cells)
         console().print(table)
 
     @app.command("lineage")
@@ -98,7 +100,7 @@ def register(app: typer.Typer) -> None:
             console().print(_tree(tree))
 
 
-_RUN_KEYS = ("startedAt", "product", "status", "rows", "passed", "warned", "failed", "seconds", "runId")
+_RUN_KEYS = ("startedAt", "product", "status", "passed", "warned", "failed", "seconds", "runId")
 
 
 def _tree(tree: dict[str, Any]) -> Any:

@@ -123,9 +123,10 @@ def _metric(check: dict[str, Any]) -> str:
 
 def render_build(console: Any, result: Any) -> None:
     """Print the build summary table, then every failed or warned check with its metric value."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=f"Build of mesh {result.mesh}", title_justify="left")
+    table = Table(title=f"Build of mesh {result.mesh}", title_justify="left", box=box.SIMPLE_HEAD)
     for column, justify in (
         ("product", "left"),
         ("status", "left"),
@@ -135,7 +136,7 @@ def render_build(console: Any, result: Any) -> None:
         ("failed", "right"),
         ("seconds", "right"),
     ):
-        table.add_column(column, justify=justify)
+        table.add_column(column, justify=justify, no_wrap=column in ("product", "status"))
     for product in result.products:
         rows = product.rows
         table.add_row(

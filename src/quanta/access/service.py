@@ -520,6 +520,15 @@ class AccessService:
             select = select.limit(int(limit))
         return self.query(principal, select.sql(dialect="duckdb")).table.to_reader()
 
+    def edges(self) -> list[tuple[str, str, str]]:
+        """Return the mesh edges that agreements make: ``(consumer, port, agreement id)`` per active one.
+
+        A consumer that is a product (``domain.product``) makes a product-to-product edge; ``quanta
+        lineage`` can show these next to the edges of the input ports.
+        """
+        active = self._expire(self.store.agreements(states=[State.ACTIVE]))
+        return [(a.consumer, a.port, a.id) for a in active if a.state is State.ACTIVE]
+
     # -- decisions --------------------------------------------------------------------------------
 
     def active_agreements(self, principal: PrincipalRef) -> list[Agreement]:

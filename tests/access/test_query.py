@@ -67,6 +67,8 @@ def test_unknown_port_is_a_clear_error(granted) -> None:
 
     with pytest.raises(UnknownPort, match=r"operations\.flights\.nope"):
         granted.query("bob", "SELECT * FROM operations.flights.nope")
+    last = granted.audit(limit=1)[0]
+    assert (last.decision, last.ports) == ("deny", ("operations.flights.nope",))
 
 
 def test_time_travel_by_version_timestamp_and_run(granted, mesh: Path) -> None:

@@ -44,6 +44,18 @@ def test_agreements_of_consuming_products_are_mesh_edges(service) -> None:
     assert service.edges() == [("operations.flights", "reference.carriers.carriers", agreement.id)]
 
 
+def test_agreement_changes_feed_the_event_outbox(service) -> None:
+    from quanta.registry import RegistryReader
+
+    agreement = service.request("bob", FLIGHTS, "planning")
+    service.approve(agreement.id, "olga")
+    reader = RegistryReader(service.store.engine, str(service.store.engine.url))
+    events = [e for e in reader.events() if e.type.startswith("agreement.")]
+    assert [e.type for e in events] == ["agreement.request", "agreement.activate"]
+    assert events[0].product == "operations.flights"
+    assert events[0].payload["agreementId"] == agreement.id and events[1].payload["state"] == "active"
+
+
 def test_purpose_is_required_and_names_are_checked(service) -> None:
     with pytest.raises(AgreementError, match="purpose"):
         service.request("ana", FLIGHTS, "  ")

@@ -63,12 +63,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=300, help="Statements timed per measurement.")
     args = parser.parse_args()
 
-    from tests.access.meshes import write_mesh
-
     from quanta.access.enforce import policy_step
     from quanta.access.guard import guard
     from quanta.access.service import AccessService
     from quanta.registry import open_registry
+    from tests.access.meshes import write_mesh
 
     root = write_mesh(Path(tempfile.mkdtemp(prefix="quanta-bench-")) / "mesh")
     registry = open_registry(f"sqlite:///{root / '.quanta' / 'registry.db'}")

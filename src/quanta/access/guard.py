@@ -20,6 +20,7 @@ What runs afterwards is not the consumer's text but the statement sqlglot unders
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,6 +81,16 @@ _SCALAR_TOO = frozenset({"unnest", "repeat", "range", "generate_series", "json_e
 _VERSION_TOKEN = re.compile(r"^[vV](\d+)$")
 #: Cheap pre-check: only statements containing ``@`` or the word ``of`` may use time travel syntax.
 _MAY_TIME_TRAVEL = re.compile(r"@|\bof\b", re.IGNORECASE)
+
+
+class _QuietCommandFallback(logging.Filter):
+    """Drop sqlglot's "falling back to parsing as a Command" warning: the guard refuses those anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Falling back to parsing as a 'Command'" not in record.getMessage()
+
+
+logging.getLogger("sqlglot").addFilter(_QuietCommandFallback())
 
 
 class QueryRefused(AccessDenied):

@@ -264,11 +264,11 @@ def _mentioned_ports(statement: str) -> tuple[str, ...]:
         import sqlglot
         from sqlglot import exp
 
-        tree = sqlglot.parse_one(statement, read="duckdb")
+        trees = [tree for tree in sqlglot.parse(statement, read="duckdb") if tree is not None]
     except Exception:
         return ()
     names = []
-    for table in tree.find_all(exp.Table):
+    for table in (table for tree in trees for table in tree.find_all(exp.Table)):
         parts = [part.name.lower() for part in table.parts]
         if len(parts) == 3:
             names.append(".".join(parts))

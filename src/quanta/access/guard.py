@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = ["GuardedStatement", "PortRef", "QueryRefused", "guard", "statement_hash"]
 
+#: Longest statement accepted (characters); parsing is linear but a consumer should not make it costly.
+MAX_STATEMENT_CHARS = 100_000
 #: Prefix of the relation names registered in the sandbox; user SQL may not name anything with it.
 RESERVED_PREFIX = "__quanta"
 
@@ -236,6 +238,11 @@ def guard(statement: str) -> GuardedStatement:
 
     if not statement or not statement.strip():
         raise QueryRefused("the statement is empty: give one SELECT over ports named domain.product.port")
+    if len(statement) > MAX_STATEMENT_CHARS:
+        raise QueryRefused(
+            f"the statement is {len(statement)} characters long; the limit is {MAX_STATEMENT_CHARS}: "
+            "query less at a time"
+        )
     try:
         text = _normalise_time_travel(statement) if _MAY_TIME_TRAVEL.search(statement) else statement
         trees = [tree for tree in sqlglot.parse(text, read="duckdb") if tree is not None]

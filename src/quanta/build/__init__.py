@@ -77,7 +77,7 @@ def build(
 
     from quanta.build.record import finish_status, finishers
     from quanta.build.runner import new_id, run_plan
-    from quanta.build.state import prior_state
+    from quanta.build.state import prior_state, published_tables
     from quanta.mesh import build_graph, make_plan
     from quanta.registry import MeshLock
 
@@ -87,10 +87,18 @@ def build(
         options = {"selectors": selectors, "jobs": jobs, "force": force}
         with finishers(workspace, build_id, options) as (stages, outcome):
             graph = build_graph(workspace)
-            state = prior_state(workspace)
+            tables = published_tables(workspace)
+            state = prior_state(workspace, tables)
             the_plan = make_plan(workspace, selectors, force=force, state=state, graph=graph)
             result = run_plan(
-                workspace, graph, the_plan, jobs=jobs, on_event=on_event, finishers=stages, build_id=build_id
+                workspace,
+                graph,
+                the_plan,
+                jobs=jobs,
+                on_event=on_event,
+                finishers=stages,
+                build_id=build_id,
+                tables=tables,
             )
             warned = any(p.count("warned") for p in result.products)
             outcome["status"] = finish_status([p.status for p in result.products], warned)

@@ -66,7 +66,10 @@ class ProductRun:
         product: this product's files and ports.
         build_id: the id of the whole build.
         run_id: this product's run id (written into Delta commits, the registry and lineage).
-        engine: the product's engine (created by the runner, closed after the last stage).
+        tables: the build's map of published tables, ``(product, port)`` → ``(Delta version,
+            fingerprint)``, shared by every product of the build and updated as they publish.
+        engine: the product's engine, created on first use of :meth:`open_engine` (a product found unchanged
+            never opens one) and closed by the runner.
         inputs: resolved input snapshots, by input port name.
         fingerprint: the run fingerprint, once inputs are resolved (``None``: cannot be known).
         skip: set by ``resolve`` when the product is unchanged and need not run.
@@ -88,6 +91,7 @@ class ProductRun:
     product: ProductSpec
     build_id: str
     run_id: str
+    tables: dict[tuple[str, str], tuple[int, str | None]] = field(default_factory=dict)
     engine: Any = None
     inputs: dict[str, InputSnapshot] = field(default_factory=dict)
     fingerprint: str | None = None
@@ -100,6 +104,20 @@ class ProductRun:
     started_at: Any = None
     result: Any = None
     begun: bool | None = None
+
+    def open_engine(self) -> Any:
+        """Return the product's DuckDB engine, creating it on first use.
+
+        It is an in-memory database whose memory limit comes from ``mesh.yaml`` and which spills to
+        ``<mesh>/.quanta/tmp``.
+        """
+        if self.engine is None:
+            from quanta.engine import DuckDBEngine
+
+            tmp = self.workspace.root / ".quanta" / "tmp"
+            tmp.mkdir(parents=True, exist_ok=True)
+            self.engine = DuckDBEngine(memory_limit=self.workspace.config.memory_limit, temp_directory=tmp)
+        return self.engine
 
     def cleanup(self) -> None:
         """Remove this run's staging folder (staged files are either published or discarded)."""

@@ -246,10 +246,21 @@ def finish_status(statuses: list[str], warned: bool) -> str:
 def reconcile_mesh(workspace: Workspace, registry: Registry) -> list[str]:
     """Repair what an interrupted build left behind (registry vs. Delta logs, leftover files).
 
-    Call it holding the mesh lock. Returns one line per repair, for the build summary.
+    Call it holding the mesh lock. A full reconciliation opens every table, so it runs only when an
+    earlier build left evidence of an interruption: a build still marked ``running`` (its process is
+    gone: this one holds the lock) or files in the staging area. A build that finished, however it
+    ended, recorded every commit it made before marking itself finished.
+
+    Returns:
+        One line per repair, for the build summary.
     """
     from quanta.registry import reconcile
+    from quanta.storage import staging_root
 
+    staging = staging_root(workspace.storage_root)
+    leftovers = staging.is_dir() and any(staging.iterdir())
+    if not leftovers and not registry.builds(limit=1, status="running"):
+        return []
     report = reconcile(registry, workspace.storage_root)
     lines = [f"run {run} was interrupted; marked failed" for run in report.failed_runs]
     lines += [

@@ -27,14 +27,6 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _engine(workspace: Workspace):
-    from quanta.engine import DuckDBEngine
-
-    tmp = workspace.root / ".quanta" / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    return DuckDBEngine(memory_limit=workspace.config.memory_limit, temp_directory=tmp)
-
-
 class Runner:
     """Runs the stages of the products of one plan.
 
@@ -58,6 +50,7 @@ class Runner:
         on_event: ProgressCallback = ignore,
         finishers: Sequence[Stage] = (),
         build_id: str | None = None,
+        tables: dict[tuple[str, str], tuple[int, str | None]] | None = None,
     ) -> None:
         self.workspace = workspace
         self.graph = graph
@@ -66,6 +59,11 @@ class Runner:
         self.on_event = on_event
         self.finishers = tuple(finishers)
         self.build_id = build_id or new_id()
+        if tables is None:
+            from quanta.build.state import published_tables
+
+            tables = published_tables(workspace)
+        self.tables = tables
 
     def run(self) -> list[ProductResult]:
         """Run every product of the plan; return their results in plan order."""
@@ -131,6 +129,7 @@ class Runner:
             self.workspace.products[key],
             self.build_id,
             new_id(),
+            tables=self.tables,
             started_at=datetime.now(UTC),
         )
         start = time.perf_counter()
@@ -138,7 +137,6 @@ class Runner:
         stages: list[StageResult] = []
         failure: StageFailed | None = None
         try:
-            run.engine = _engine(self.workspace)
             for stage_type in DATA_STAGES:
                 stage = Resolve(force=self.plan.force) if stage_type is Resolve else stage_type()
                 stages.append(self._stage(run, stage))
@@ -263,11 +261,19 @@ def run_plan(
     on_event: ProgressCallback = ignore,
     finishers: Sequence[Stage] = (),
     build_id: str | None = None,
+    tables: dict[tuple[str, str], tuple[int, str | None]] | None = None,
 ) -> BuildResult:
     """Run ``plan`` and return the build's result (no lock, no reconciliation: see :func:`build`)."""
     start = time.perf_counter()
     runner = Runner(
-        workspace, graph, plan, jobs=jobs, on_event=on_event, finishers=finishers, build_id=build_id
+        workspace,
+        graph,
+        plan,
+        jobs=jobs,
+        on_event=on_event,
+        finishers=finishers,
+        build_id=build_id,
+        tables=tables,
     )
     on_event(BuildEvent("build_started", detail={"products": [p.key for p in plan.products]}))
     products = runner.run()

@@ -85,8 +85,7 @@ class Resolve(Stage):
             producer = run.workspace.products[edge.producer]
             output = next(p for p in producer.output_ports if p.name == edge.port)
             location = run.workspace.table_location(producer, output)
-            with _engine_time(run):
-                version = storage.latest_version(location)
+            version = run.tables.get((edge.producer, edge.port), (None, None))[0]
             if version is None:
                 raise StageFailed(
                     self.name,
@@ -105,6 +104,7 @@ class Resolve(Stage):
         detail = {"inputs": {n: s.identity for n, s in run.inputs.items()}, "unchanged": run.skip}
         if run.skip:
             return detail
+        run.open_engine()
         for port in run.product.input_ports:
             snapshot = run.inputs[port.name]
             with _engine_time(run):
@@ -126,13 +126,10 @@ class Resolve(Stage):
 
     @staticmethod
     def _unchanged(run: ProductRun) -> bool:
-        from quanta import storage
-
-        for port in run.planned.ports:
-            latest = storage.list_versions(port.location, limit=1)
-            if not latest or latest[0].fingerprint != run.fingerprint:
-                return False
-        return True
+        return all(
+            run.tables.get((run.key, port.name), (None, None))[1] == run.fingerprint
+            for port in run.planned.ports
+        )
 
 
 def _blocks(check: dict[str, Any]) -> bool:
@@ -211,6 +208,7 @@ class Publish(Stage):
                     fingerprint=run.fingerprint,
                 )
             run.published[port.name] = published
+            run.tables[(run.key, port.name)] = (published.version, run.fingerprint)
             versions[port.name] = published.version
         return {"versions": versions}
 

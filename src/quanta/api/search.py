@@ -130,12 +130,13 @@ class SearchIndex:
         self._db.executescript(
             """
             CREATE TABLE doc (
-                key TEXT PRIMARY KEY, domain TEXT, name TEXT, owner TEXT, status TEXT,
+                id INTEGER PRIMARY KEY, key TEXT UNIQUE, domain TEXT, name TEXT, owner TEXT, status TEXT,
                 certification TEXT, usage INTEGER, quality REAL, freshness REAL);
-            CREATE TABLE doc_tag (key TEXT, tag TEXT);
-            CREATE INDEX doc_tag_key ON doc_tag(key);
+            CREATE TABLE doc_tag (id INTEGER, tag TEXT);
+            CREATE INDEX doc_tag_id ON doc_tag(id);
+            CREATE INDEX doc_tag_tag ON doc_tag(tag);
             CREATE VIRTUAL TABLE doc_fts USING fts5(
-                name, tags, title, description, schema_text, key UNINDEXED,
+                name, tags, title, description, schema_text,
                 tokenize = 'unicode61 remove_diacritics 2');
             """
         )
@@ -196,80 +197,84 @@ class SearchIndex:
         with self._lock:
             for any_word in (False, True):
                 expression = fts_expression(text, any_word=any_word)
-                rows = self._matches(expression, filters or {})
-                if rows or expression is None:
+                source, params = self._source(expression, filters or {})
+                total = self._db.execute(f"SELECT count(*) {source}", params).fetchone()[0]
+                if total or expression is None:
                     break
-            ordered = sorted(rows, key=_sort_key(sort if expression else _no_text_sort(sort)))
-            page = [SearchHit(key=row[0], relevance=round(-row[1], 4)) for row in ordered]
-            facets = self._facets([row[0] for row in rows])
-        return SearchPage(total=len(page), hits=page[offset : offset + limit], facets=facets)
+            order = _ORDER[sort if expression else _no_text_sort(sort)]
+            relevance = _RANK if expression else "0.0"
+            rows = self._db.execute(
+                f"SELECT d.key, {relevance} AS relevance {source} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+            facets = self._facets(source, params) if total else {name: {} for name in FACETS}
+        hits = [SearchHit(key=key, relevance=round(-score, 4) if score else 0.0) for key, score in rows]
+        return SearchPage(total=total, hits=hits, facets=facets)
 
     # -- internals -------------------------------------------------------------------------------
 
     def _insert(self, d: SearchDocument) -> None:
-        self._db.execute(
-            "INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        cursor = self._db.execute(
+            "INSERT INTO doc (key, domain, name, owner, status, certification, usage, quality, freshness) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (d.key, d.domain, d.name, d.owner, d.status, d.certification, d.usage, d.quality, d.freshness),
         )
-        self._db.executemany("INSERT INTO doc_tag VALUES (?, ?)", [(d.key, t) for t in dict.fromkeys(d.tags)])
+        row = cursor.lastrowid
+        self._db.executemany("INSERT INTO doc_tag VALUES (?, ?)", [(row, t) for t in dict.fromkeys(d.tags)])
         names = f"{d.name} {d.domain} {d.name.replace('_', ' ')}"
         self._db.execute(
-            "INSERT INTO doc_fts (name, tags, title, description, schema_text, key) "
+            "INSERT INTO doc_fts (rowid, name, tags, title, description, schema_text) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (names, " ".join(d.tags), d.title, d.description, d.schema_text.replace("_", " "), d.key),
+            (row, names, " ".join(d.tags), d.title, d.description, d.schema_text.replace("_", " ")),
         )
 
     def _delete(self, key: str) -> None:
-        self._db.execute("DELETE FROM doc WHERE key = ?", (key,))
-        self._db.execute("DELETE FROM doc_tag WHERE key = ?", (key,))
-        self._db.execute("DELETE FROM doc_fts WHERE key = ?", (key,))
+        found = self._db.execute("SELECT id FROM doc WHERE key = ?", (key,)).fetchone()
+        if found is None:
+            return
+        self._db.execute("DELETE FROM doc WHERE id = ?", found)
+        self._db.execute("DELETE FROM doc_tag WHERE id = ?", found)
+        self._db.execute("DELETE FROM doc_fts WHERE rowid = ?", found)
 
-    def _matches(self, expression: str | None, filters: dict[str, Sequence[str]]) -> list[tuple]:
+    def _source(self, expression: str | None, filters: dict[str, Sequence[str]]) -> tuple[str, list[object]]:
+        """The FROM/WHERE part shared by the count, page and facet queries, with its parameters."""
         clauses: list[str] = []
         params: list[object] = []
+        if expression is not None:
+            clauses.append("doc_fts MATCH ?")
+            params.append(expression)
         for facet, values in filters.items():
             values = [v for v in values if v]
-            if not values:
+            if not values or facet not in FACETS:
                 continue
             marks = ", ".join("?" for _ in values)
             if facet == "tag":
-                clauses.append(f"d.key IN (SELECT key FROM doc_tag WHERE tag IN ({marks}))")
-            elif facet in FACETS:
-                clauses.append(f"d.{facet} IN ({marks})")
+                clauses.append(f"d.id IN (SELECT id FROM doc_tag WHERE tag IN ({marks}))")
             else:
-                continue
+                clauses.append(f"d.{facet} IN ({marks})")
             params.extend(values)
-        where = (" AND " + " AND ".join(clauses)) if clauses else ""
-        columns = "d.key, {rank}, d.usage, d.quality, d.freshness, d.name"
-        if expression is None:
-            sql = f"SELECT {columns.format(rank='0.0')} FROM doc d WHERE 1 = 1{where}"
-            return self._db.execute(sql, params).fetchall()
-        rank = "bm25(doc_fts, " + ", ".join(str(w) for w in _WEIGHTS) + ")"
-        sql = (
-            f"SELECT {columns.format(rank=rank)} FROM doc_fts JOIN doc d ON d.key = doc_fts.key "
-            f"WHERE doc_fts MATCH ?{where}"
-        )
-        return self._db.execute(sql, [expression, *params]).fetchall()
+        joined = "FROM doc_fts JOIN doc d ON d.id = doc_fts.rowid" if expression is not None else "FROM doc d"
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return joined + where, params
 
-    def _facets(self, keys: list[str]) -> dict[str, dict[str, int]]:
-        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        if not keys:
-            return facets
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS hit (key TEXT PRIMARY KEY)")
+    def _facets(self, source: str, params: list[object]) -> dict[str, dict[str, int]]:
+        # Match once into a temporary table, then count every facet from it.
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY)")
         self._db.execute("DELETE FROM hit")
-        self._db.executemany("INSERT OR IGNORE INTO hit VALUES (?)", [(k,) for k in keys])
+        self._db.execute(f"INSERT INTO hit SELECT d.id {source}", params)
+        facets: dict[str, dict[str, int]] = {}
         for name in ("domain", "status", "owner", "certification"):
             rows = self._db.execute(
-                f"SELECT d.{name}, count(*) FROM doc d JOIN hit h ON h.key = d.key "
-                f"WHERE d.{name} <> '' GROUP BY d.{name} ORDER BY count(*) DESC, d.{name}"
+                f"SELECT d.{name}, count(*) FROM hit h JOIN doc d ON d.id = h.id "
+                f"GROUP BY d.{name} ORDER BY count(*) DESC, d.{name}"
             ).fetchall()
-            facets[name] = dict(rows)
+            facets[name] = {value: count for value, count in rows if value}
         rows = self._db.execute(
-            "SELECT t.tag, count(*) FROM doc_tag t JOIN hit h ON h.key = t.key "
+            "SELECT t.tag, count(*) FROM hit h JOIN doc_tag t ON t.id = h.id "
             "GROUP BY t.tag ORDER BY count(*) DESC, t.tag"
         ).fetchall()
         facets["tag"] = dict(rows)
-        return facets
+        return {name: facets[name] for name in FACETS}
 
 
 def _no_text_sort(sort: SortKey) -> SortKey:
@@ -277,14 +282,12 @@ def _no_text_sort(sort: SortKey) -> SortKey:
     return "usage" if sort == "relevance" else sort
 
 
-def _sort_key(sort: SortKey):
-    # Row layout: key, bm25 (lower is better), usage, quality, freshness, name.
-    if sort == "relevance":
-        return lambda r: (round(r[1], 2), -r[2], -r[3], r[0])
-    if sort == "usage":
-        return lambda r: (-r[2], -r[3], r[0])
-    if sort == "quality":
-        return lambda r: (-r[3], -r[2], r[0])
-    if sort == "freshness":
-        return lambda r: (-r[4], r[0])
-    return lambda r: (r[5], r[0])
+_RANK = "bm25(doc_fts, " + ", ".join(str(w) for w in _WEIGHTS) + ")"
+# ORDER BY clauses per sort key (constants, never user text). BM25 is lower-is-better.
+_ORDER: dict[str, str] = {
+    "relevance": f"round({_RANK}, 2), d.usage DESC, d.quality DESC, d.key",
+    "usage": "d.usage DESC, d.quality DESC, d.key",
+    "quality": "d.quality DESC, d.usage DESC, d.key",
+    "freshness": "d.freshness DESC, d.key",
+    "name": "d.name, d.key",
+}

@@ -108,6 +108,7 @@ def compile_plan(
                         binding.table.copy()
                     )
                     query = fused[check.object] = FusedQuery(check.object, select)
+                    seen[(check.object, exp.Count(this=exp.Star()).sql(dialect))] = ROWS_ALIAS
                 key = (check.object, expression.sql(dialect))
                 alias = seen.get(key)
                 if alias is None:

@@ -161,8 +161,10 @@ class TestReport:
     def to_junit(self) -> str:
         """The report as JUnit XML: one ``testsuite`` per object, one ``testcase`` per check.
 
-        ``failed`` results are ``<failure>``, ``error`` ones ``<error>``; ``skipped``, ``manual`` and
-        ``not_evaluated`` are ``<skipped>`` with the reason (never reported as passing tests).
+        Blocking ``failed`` results are ``<failure>``, blocking ``error`` ones ``<error>``; failures of
+        severity ``warning``/``info`` are passing cases with the finding in ``<system-out>`` (as for the
+        gate); ``skipped``, ``manual`` and ``not_evaluated`` are ``<skipped>`` with the reason (never
+        reported as passing tests).
         """
         import xml.etree.ElementTree as ET
 
@@ -171,8 +173,8 @@ class TestReport:
             "testsuites",
             name=f"quanta test {self.contract_id or ''}".strip(),
             tests=str(len(self.results)),
-            failures=str(counts["failed"]),
-            errors=str(counts["error"]),
+            failures=str(sum(1 for r in self.blocking_failures if r.status == "failed")),
+            errors=str(sum(1 for r in self.blocking_failures if r.status == "error")),
             skipped=str(counts["skipped"] + counts["manual"] + counts["not_evaluated"]),
             time=f"{self.duration:.3f}",
         )
@@ -187,7 +189,10 @@ class TestReport:
                     time=f"{result.duration:.3f}",
                 )
                 message = _line(result)
-                if result.status == "failed":
+                if result.status in ("failed", "error") and not result.blocking:
+                    # A warning or info: visible, but it does not fail the suite (nor the gate).
+                    ET.SubElement(case, "system-out").text = f"{result.severity}: {message}"
+                elif result.status == "failed":
                     node = ET.SubElement(case, "failure", message=message, type=result.severity or "error")
                     if result.samples:
                         node.text = json.dumps(_jsonable(result.samples), ensure_ascii=False)

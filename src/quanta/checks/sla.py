@@ -75,7 +75,7 @@ def _entry_checks(
     def meta(element: str | None, suffix: str = "") -> RuleMeta:
         where = f" {element}" if element else ""
         return RuleMeta(
-            id=str(entry.get("id") or f"sla.{canonical}{suffix}"),
+            id=str(entry.get("id") or f"sla.{canonical}") + suffix,
             name=f"SLA {canonical}{where}",
             path=path,
             criteria="sla",

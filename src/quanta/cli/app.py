@@ -21,11 +21,20 @@ from quanta.errors import QuantaError
 #: Modules that contribute commands; each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.lint",
+    "quanta.cli.contract",
     "quanta.cli.test",
     "quanta.cli.init",
     "quanta.cli.build",
     "quanta.cli.history",
     "quanta.cli.serve",
+    "quanta.cli.policy",
+    "quanta.cli.certify",
+    "quanta.cli.diff",
+
+    "quanta.cli.tokens",
+    "quanta.cli.access",
+    "quanta.cli.query",
+    "quanta.cli.audit",
 )
 
 app = typer.Typer(

@@ -25,14 +25,24 @@ def register(app: typer.Typer) -> None:
             from quanta.mesh.examples import materialize_example
 
             root = materialize_example(example, directory)
+            _install_policies(root)
             console().print(f"Created the [bold]{example}[/] example mesh in {root}")
             console().print(f"Next: cd {root} && quanta build")
             return
         from quanta.mesh.scaffold import init_mesh
 
         root = init_mesh(directory, name=name)
+        _install_policies(root)
         console().print(f"Created an empty mesh in {root}")
         console().print("Next: quanta new product DOMAIN NAME")
+
+    def _install_policies(root: Path) -> None:
+        from quanta.governance import install_builtin_pack
+
+        written = install_builtin_pack(root)
+        if written:
+            folder = root / "policies"
+            console().print(f"Enabled the built-in policy pack: {len(written)} policies in {folder}")
 
     new = typer.Typer(help="Scaffold new mesh content.", no_args_is_help=True)
     app.add_typer(new, name="new")

@@ -22,6 +22,7 @@ ENGINES: dict[str, str] = {
     "duckdb": "quanta.engine.duckdb:DuckDBEngine",
     "postgresql": "quanta.engine.postgres:PostgresEngine",
     "postgres": "quanta.engine.postgres:PostgresEngine",
+    "spark": "quanta.engine.spark:SparkEngine",
 }
 
 #: Entry-point group through which other packages add engines (value: "module:Class").

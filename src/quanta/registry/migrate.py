@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-#: Key of the PostgreSQL advisory lock that serialises concurrent migrations of one database.
-_MIGRATION_LOCK_KEY = 0x5155414E54410001  # "QUANTA" + 1
-
 
 class RegistryVersionError(QuantaError):
     """The registry database was migrated by a newer Quanta than the one running."""
@@ -44,6 +41,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     if connection is not None:
         config.attributes["connection"] = connection
@@ -72,12 +70,15 @@ def _migration_lock(conn: Connection) -> Iterator[None]:
     if conn.dialect.name == "postgresql":
         from sqlalchemy import text
 
-        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY - (1 << 64)})
+        from quanta.registry.locks import advisory_key
+
+        key = advisory_key("migrations")
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
         conn.commit()
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY - (1 << 64)})
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
             conn.commit()
     else:
         yield

@@ -84,7 +84,7 @@ class RegistryReader:
         with self._read() as s:
             rows = s.scalars(select(m.Product).order_by(m.Product.domain, m.Product.name)).all()
             ports = s.scalars(select(m.OutputPort).order_by(m.OutputPort.name)).all()
-            paused = dict(s.execute(select(m.ProductState.product_id, m.ProductState.paused)).tuples().all())
+            paused = dict(s.execute(select(m.ProductState.product_id, m.ProductState.paused)).all())
             by_product: dict[int, list[r.PortInfo]] = {}
             for port in ports:
                 by_product.setdefault(port.product_id, []).append(_port(port))
@@ -149,7 +149,7 @@ class RegistryReader:
                     r.product_key(domain, name) if domain else None,
                     c.recorded_at,
                 )
-                for c, domain, name in s.execute(query).tuples()
+                for c, domain, name in s.execute(query)
             ]
 
     def product_state(self, domain: str, name: str) -> r.ProductStateInfo:
@@ -229,7 +229,7 @@ class RegistryReader:
             query = query.where(m.ProductRun.status.in_(statuses))
         query = query.order_by(m.ProductRun.started_at.desc(), m.ProductRun.id.desc()).limit(limit)
         with self._read() as s:
-            return [_run(run, d, n) for run, d, n in s.execute(query).tuples()]
+            return [_run(run, d, n) for run, d, n in s.execute(query)]
 
     def run(self, run_id: str) -> r.RunInfo | None:
         """Return one product run, or ``None``."""
@@ -277,7 +277,7 @@ class RegistryReader:
             .order_by(m.Product.domain, m.Product.name)
         )
         with self._read() as s:
-            return [_run(run, d, n) for run, d, n in s.execute(query).tuples()]
+            return [_run(run, d, n) for run, d, n in s.execute(query)]
 
     def last_fingerprint(self, domain: str, product: str) -> str | None:
         """Return the fingerprint of the product's last run that published or found nothing changed.
@@ -314,7 +314,7 @@ class RegistryReader:
             query = query.where(m.Snapshot.valid.is_(True))
         query = query.order_by(m.Snapshot.port, m.Snapshot.delta_version.desc()).limit(limit)
         with self._read() as s:
-            return [_snapshot(snap, d, n) for snap, d, n in s.execute(query).tuples()]
+            return [_snapshot(snap, d, n) for snap, d, n in s.execute(query)]
 
     def latest_snapshot(
         self, domain: str, product: str, port: str, contract_version: str | None = None
@@ -396,7 +396,7 @@ class RegistryReader:
         if run_id is not None:
             query = query.where(m.LineageEdge.run_id == run_id)
         with self._read() as s:
-            rows = s.execute(query.order_by(m.LineageEdge.id)).tuples().all()
+            rows = s.execute(query.order_by(m.LineageEdge.id)).all()
         if latest_only and run_id is None:
             newest: dict[int, tuple[Any, str]] = {}
             for edge, product_id, started in rows:

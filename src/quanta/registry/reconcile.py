@@ -190,7 +190,7 @@ def _recorded(registry: Registry, uri: str) -> list[tuple[int, int, str | None]]
             select(m.Snapshot.id, m.Snapshot.delta_version, m.Snapshot.run_id).where(
                 m.Snapshot.table_uri == uri, m.Snapshot.valid.is_(True)
             )
-        ).tuples()
+        )
         return [(int(i), int(v), run) for i, v, run in rows]
 
 

@@ -6,6 +6,13 @@ knows it, then add an Alembic revision under ``quanta/registry/migrations/versio
 migrations disagree.
 """
 
+from quanta.registry.models.access import (
+    AccessAgreement,
+    AgreementTransition,
+    ApiToken,
+    AuditRecord,
+    Principal,
+)
 from quanta.registry.models.base import Base, utcnow
 from quanta.registry.models.checks import CheckResult
 from quanta.registry.models.events import Event
@@ -22,6 +29,10 @@ from quanta.registry.models.runs import Build, ProductRun
 from quanta.registry.models.snapshots import Snapshot
 
 __all__ = [
+    "AccessAgreement",
+    "AgreementTransition",
+    "ApiToken",
+    "AuditRecord",
     "Base",
     "Build",
     "Certification",
@@ -31,6 +42,7 @@ __all__ = [
     "Event",
     "LineageEdge",
     "OutputPort",
+    "Principal",
     "Product",
     "ProductRun",
     "ProductState",

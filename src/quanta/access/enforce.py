@@ -1,0 +1,260 @@
+"""The enforced query path: guard → authorize → mask and filter → sandbox → audit.
+
+:func:`run_query` is what :meth:`AccessService.query` (and so ``quanta query``, ``quanta.connect`` and the
+HTTP API) runs for every statement:
+
+1. :func:`quanta.access.guard.guard` parses the statement and refuses anything but a read of ports;
+2. the Cedar authorizer decides ``query`` and ``readPii`` for each port from the principal's active
+   agreements, the built-in and the mesh's policies; one denied port denies the statement;
+3. each port's snapshot (latest, ``@vN`` or ``AS OF``) is read from its Delta table, masked and
+   filtered in its own sealed sandbox (:func:`quanta.access.masking.prepare_port`);
+4. the rewritten statement runs in a fresh sealed sandbox that holds only that prepared data;
+5. the decision (allow or deny, ports, columns, masked columns, purposes, statement hash) is appended
+   to the audit log — denials included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from quanta.access.guard import GuardedStatement, PortRef, QueryRefused, guard
+from quanta.access.masking import prepare_port
+from quanta.access.store import AuditEntry
+from quanta.errors import AccessDenied, QuantaError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from quanta.access.authorizer import Decision, PrincipalRef
+    from quanta.access.catalog import PortInfo
+    from quanta.access.service import AccessService
+
+__all__ = ["PolicyStep", "QueryResult", "SnapshotNotFound", "policy_step", "read_snapshot", "run_query"]
+
+
+class SnapshotNotFound(QuantaError):
+    """A port has no published snapshot (at the version asked for)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """The result of an enforced query.
+
+    Attributes:
+        table: the rows (Arrow).
+        ports: the ``domain.product.port`` names read.
+        columns: per port, the columns exposed to the statement.
+        masked: per port, the columns that were masked.
+        agreements: ids of the agreements that granted access.
+        statement_hash: SHA-256 of the statement.
+        audit_id: the audit log entry of the decision.
+    """
+
+    table: pa.Table
+    ports: tuple[str, ...]
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    masked: dict[str, list[str]] = field(default_factory=dict)
+    agreements: tuple[str, ...] = ()
+    statement_hash: str = ""
+    audit_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyStep:
+    """The outcome of the policy step of one statement (before any data is read).
+
+    Attributes:
+        statement: the guarded statement.
+        ports: the port of each reference, in order.
+        decisions: the Cedar decision of each distinct port, by ``domain.product.port``.
+        sql: the rewritten statement that will run in the sandbox.
+        relations: the sandbox relation name of each reference.
+    """
+
+    statement: GuardedStatement
+    ports: dict[PortRef, PortInfo]
+    decisions: dict[str, Decision]
+    sql: str
+    relations: dict[PortRef, str]
+
+
+def policy_step(service: AccessService, principal: PrincipalRef, statement: str) -> PolicyStep:
+    """Parse, authorize and rewrite one statement: everything but reading and running.
+
+    Raises:
+        QueryRefused: the guard refused it.
+        UnknownPort: it names a port the mesh does not publish.
+        AccessDenied: a port is not granted (the message says which and how to request access).
+    """
+    guarded = guard(statement)
+    ports = {ref: service.catalog.port(ref.name) for ref in guarded.ports}
+    distinct = list({info.key: info for info in ports.values()}.values())
+    policies = service.agreement_policies(principal, distinct)
+    decisions = {d.port: d for d in service.authorizer.decide(principal, distinct, policies)}
+    denied = [key for key, decision in decisions.items() if not decision.query]
+    if denied:
+        raise AccessDenied(_denial_message(service, principal, denied))
+    relations = {ref: f"__quanta_port_{index}" for index, ref in enumerate(guarded.ports)}
+    return PolicyStep(guarded, ports, decisions, guarded.rewrite(relations), relations)
+
+
+def _denial_message(service: AccessService, principal: PrincipalRef, denied: list[str]) -> str:
+    stale = {
+        a.port
+        for a in service.active_agreements(principal)
+        if a.port in denied and a.needs_reapproval(service.catalog.port(a.port))
+    }
+    parts = []
+    for key in denied:
+        if key in stale:
+            parts.append(f"{key} (the contract changed major version: the agreement must be re-approved)")
+        else:
+            parts.append(key)
+    return (
+        f"{principal.name} has no active access agreement for {', '.join(parts)}: request one with "
+        f'`quanta access request {denied[0]} --purpose "..."`'
+    )
+
+
+def read_snapshot(service: AccessService, info: PortInfo, ref: PortRef) -> Any:
+    """Return the port's published snapshot as a ``pyarrow.dataset.Dataset`` (via :mod:`quanta.storage`).
+
+    ``ref.version`` selects a Delta version; ``ref.as_of`` an ISO timestamp (the newest version committed
+    at or before it), a product run id (recorded in the Delta commit) or a build id (looked up in the
+    registry).
+
+    Raises:
+        SnapshotNotFound: the table does not exist yet, or has no such version.
+    """
+    from quanta import storage
+
+    version = ref.version
+    try:
+        if ref.as_of is not None:
+            version = _version_as_of(service, info, ref.as_of)
+        return storage.read_version(info.location, version)
+    except storage.TableNotFound:
+        raise SnapshotNotFound(f"{info.key} has not been published yet: run `quanta build` first") from None
+    except storage.StorageError as error:
+        raise SnapshotNotFound(f"{ref}: no such snapshot ({error.message})") from None
+
+
+def _version_as_of(service: AccessService, info: PortInfo, as_of: str) -> int:
+    """Resolve ``AS OF '<timestamp | run id | build id>'`` to a Delta version of the port's table."""
+    from quanta import storage
+
+    versions = storage.list_versions(info.location)
+    if not versions:
+        raise storage.TableNotFound(info.location)
+    moment = _parse_time(as_of)
+    if moment is not None:
+        older = [v.version for v in versions if v.timestamp <= moment]
+        if not older:
+            raise SnapshotNotFound(f"{info.key} AS OF {as_of!r}: the first version was published later")
+        return max(older)
+    by_run = [v.version for v in versions if v.run_id == as_of]
+    if by_run:
+        return max(by_run)
+    version = service.store.snapshot_version(info.location, info.name, as_of)
+    if version is None:
+        raise SnapshotNotFound(
+            f"{info.key} AS OF {as_of!r}: no version of this port was published by that build or run "
+            f"(give a build or run id from `quanta runs`, an ISO timestamp, or use {info.key}@vN)"
+        )
+    return version
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def run_query(service: AccessService, principal: PrincipalRef, statement: str) -> QueryResult:
+    """Run one statement as ``principal``; see the module docstring for the steps.
+
+    Raises:
+        QueryRefused, AccessDenied, UnknownPort: refused or denied (recorded in the audit log).
+        SnapshotNotFound: a port has no snapshot at the version asked for.
+        SandboxError: the statement failed while running (e.g. an unknown column).
+    """
+    from quanta.access.guard import statement_hash
+    from quanta.engine.sandbox import SandboxedConnection
+
+    digest = statement_hash(statement)
+    try:
+        step = policy_step(service, principal, statement)
+    except (QueryRefused, AccessDenied) as error:
+        ports = _mentioned_ports(statement)
+        service.store.append_audit(
+            AuditEntry(
+                principal.name, "query", "deny", ports=ports, statement_hash=digest, reason=error.message
+            )
+        )
+        raise
+    columns: dict[str, list[str]] = {}
+    masked: dict[str, list[str]] = {}
+    purposes: list[str] = []
+    granted: list[str] = []
+    prepared = {}
+    agreements = {a.id: a for a in service.active_agreements(principal)}
+    for ref, info in step.ports.items():
+        decision = step.decisions[info.key]
+        used = [agreements[i] for i in decision.agreements if i in agreements]
+        builtin_or_custom = len(decision.reasons) > len(decision.agreements)
+        filters = (
+            None
+            if builtin_or_custom or any(a.row_filter is None for a in used)
+            else [a.row_filter for a in used]
+        )
+        dataset = read_snapshot(service, info, ref)
+        wanted = step.statement.columns_of(list(dataset.schema.names))
+        result = prepare_port(info, dataset, columns=wanted, pii=decision.pii, row_filters=filters)
+        prepared[ref] = result
+        columns.setdefault(info.key, [])
+        columns[info.key] = sorted(set(columns[info.key]) | set(result.columns))
+        masked[info.key] = sorted(set(masked.get(info.key, [])) | set(result.masked))
+        for agreement in used:
+            if agreement.id not in granted:
+                granted.append(agreement.id)
+                purposes.append(agreement.purpose)
+    audit_id = service.store.append_audit(
+        AuditEntry(
+            principal.name,
+            "query",
+            "allow",
+            ports=tuple(dict.fromkeys(info.key for info in step.ports.values())),
+            columns=columns,
+            masked=masked,
+            purpose="; ".join(dict.fromkeys(purposes)) or None,
+            statement_hash=digest,
+            agreements=tuple(granted),
+        )
+    )
+    with SandboxedConnection(service.sandbox_limits) as box:
+        for ref, relation in step.relations.items():
+            box.register(relation, prepared[ref].data)
+        box.seal()
+        table = box.query(step.sql)
+    return QueryResult(table, tuple(columns), columns, masked, tuple(granted), digest, audit_id)
+
+
+def _mentioned_ports(statement: str) -> tuple[str, ...]:
+    """Best effort: the three-part table names a refused statement mentions (for the audit log)."""
+    try:
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(statement, read="duckdb")
+    except Exception:
+        return ()
+    names = []
+    for table in tree.find_all(exp.Table):
+        parts = [part.name.lower() for part in table.parts]
+        if len(parts) == 3:
+            names.append(".".join(parts))
+    return tuple(dict.fromkeys(names))

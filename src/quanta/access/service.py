@@ -1,0 +1,612 @@
+"""The access service: the one entry point the CLI, the HTTP API and Python sessions use.
+
+:class:`AccessService` ties the mesh (ports, teams, approvers: :mod:`quanta.access.catalog`), the registry
+(principals, tokens, agreements, audit: :mod:`quanta.access.store`), the Cedar authorizer and the
+query pipeline (:mod:`quanta.access.enforce`) together. Every method that decides something appends the
+decision to the audit log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quanta.access.agreements import (
+    Agreement,
+    AgreementError,
+    State,
+    Transition,
+    approval_step,
+    can_approve,
+    check_transition,
+    is_auto_approved,
+)
+from quanta.access.authorizer import Authorizer, Decision, PrincipalRef, agreement_policy, load_policy_files
+from quanta.access.catalog import AccessCatalog, PortInfo, load_catalog
+from quanta.access.store import AccessStore, AuditEntry
+from quanta.access.tokens import InvalidToken, NewToken
+from quanta.errors import AccessDenied, UsageError
+
+if TYPE_CHECKING:
+    from quanta.access.enforce import QueryResult
+    from quanta.engine.sandbox import SandboxLimits
+
+__all__ = ["SYSTEM_ACTOR", "AccessService", "UnknownPrincipal"]
+
+#: The actor recorded for automatic transitions (auto-approval, activation, expiry).
+SYSTEM_ACTOR = "quanta"
+_KINDS = ("user", "team", "service")
+
+
+class UnknownPrincipal(AccessDenied):
+    """A name is neither a team or member of the mesh nor a principal recorded in the registry."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class PortAccess:
+    """What one principal may do with one port (for listings such as ``quanta access list --ports``).
+
+    Attributes:
+        port: the port.
+        decision: the Cedar decision for the principal.
+    """
+
+    port: PortInfo
+    decision: Decision
+
+
+class AccessService:
+    """Agreements, tokens, authorization and enforced queries over one mesh and one registry.
+
+    Args:
+        registry: the registry (an object with an ``engine`` attribute, such as
+            :class:`quanta.registry.Registry`) or a SQLAlchemy ``Engine``; its schema must include migration
+            ``0002_access``.
+        mesh: the mesh folder (or a folder inside it), or an already loaded :class:`AccessCatalog`.
+        sandbox_limits: memory and thread limits of query sandboxes.
+
+    Raises:
+        ConfigError: the mesh or one of its ``policies/access/*.cedar`` files is invalid.
+    """
+
+    def __init__(
+        self,
+        registry: Any,
+        mesh: str | Path | AccessCatalog,
+        *,
+        sandbox_limits: SandboxLimits | None = None,
+    ) -> None:
+        self.catalog = mesh if isinstance(mesh, AccessCatalog) else load_catalog(mesh)
+        self.store = AccessStore(getattr(registry, "engine", registry))
+        self.registry = registry
+        self.authorizer = Authorizer(self.catalog, load_policy_files(self.catalog.policy_dir))
+        self.sandbox_limits = sandbox_limits
+
+    # -- identity ---------------------------------------------------------------------------------
+
+    def principal(self, name: str) -> PrincipalRef:
+        """Resolve a name to a principal with its teams.
+
+        A name is a team of the mesh, a product ``domain.product`` (a service account in the product's
+        owner team), a principal recorded in the registry (``quanta token create``), or a member of a team.
+
+        Raises:
+            UnknownPrincipal: the name is none of these.
+        """
+        if name in self.catalog.teams:
+            return PrincipalRef(name, "team", frozenset({name}))
+        if name in self.catalog.products:
+            owners = {
+                port.owner for port in self.catalog.ports.values() if port.product_key == name and port.owner
+            }
+            return PrincipalRef(name, "service", frozenset(owners) | self.catalog.teams_of(name))
+        kind = self.store.principal_kind(name)
+        if kind is None and name in self.catalog.users():
+            kind = "user"
+        if kind is None:
+            raise UnknownPrincipal(
+                f"unknown principal {name!r}: use a team or team member of the mesh (mesh.yaml `teams:`, "
+                f"teams/, ODPS/ODCS `team`), a product domain.product, or register it with "
+                f"`quanta token create --principal {name} --kind user|service`"
+            )
+        return PrincipalRef(name, kind, self.catalog.teams_of(name))  # type: ignore[arg-type]
+
+    def create_token(
+        self,
+        principal: str,
+        *,
+        kind: str | None = None,
+        label: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> NewToken:
+        """Create an API token for ``principal`` (registering it when ``kind`` is given).
+
+        Args:
+            principal: the principal's name.
+            kind: ``user``, ``team`` or ``service`` to register a principal the mesh does not know.
+            label: a free label (e.g. the machine it is for).
+            expires_at: optional expiry (UTC).
+
+        Returns:
+            The new token; its ``token`` attribute is the only copy of the secret.
+
+        Raises:
+            UnknownPrincipal: the principal is unknown and no ``kind`` was given.
+            UsageError: ``kind`` is not one of user, team, service.
+        """
+        from quanta.access import tokens
+
+        if kind is not None:
+            if kind not in _KINDS:
+                raise UsageError(f"principal kind {kind!r} is unknown: use user, team or service")
+            self.store.add_principal(principal, kind)
+        ref = self.principal(principal)
+        self.store.add_principal(ref.name, ref.kind)
+        new = tokens.generate()
+        self.store.add_token(new.id, ref.name, new.salt, new.digest, label=label, expires_at=expires_at)
+        self._audit(ref.name, "token", "allow", reason=f"token {new.id} created")
+        return new
+
+    def authenticate(self, token: str) -> PrincipalRef:
+        """Return the principal an API token acts as.
+
+        Raises:
+            InvalidToken: the token is malformed, unknown, revoked or expired (the message never
+                repeats the token).
+        """
+        from quanta.access import tokens
+
+        token_id, secret = tokens.parse(token)
+        stored = self.store.token(token_id)
+        if stored is None or not tokens.matches(secret, stored.salt, stored.digest):
+            raise InvalidToken("the API token is not valid: create one with `quanta token create`")
+        if stored.revoked_at is not None:
+            raise InvalidToken(
+                f"the API token {token_id} was revoked: create a new one with `quanta token create`"
+            )
+        if stored.expires_at is not None and stored.expires_at <= datetime.now(UTC):
+            raise InvalidToken(
+                f"the API token {token_id} has expired: create a new one with `quanta token create`"
+            )
+        self.store.touch_token(token_id)
+        return self.principal(stored.principal)
+
+    def revoke_token(self, token_id: str, actor: str) -> None:
+        """Revoke the token ``token_id`` (its owner or anyone acting as the same principal).
+
+        Raises:
+            InvalidToken: no active token has that id, or it belongs to another principal.
+        """
+        stored = self.store.token(token_id)
+        if stored is None or stored.principal != actor or not self.store.revoke_token(token_id):
+            raise InvalidToken(f"no active token {token_id!r} of {actor!r}")
+        self._audit(actor, "token", "allow", reason=f"token {token_id} revoked")
+
+    # -- agreements -------------------------------------------------------------------------------
+
+    def request(
+        self,
+        consumer: str,
+        port: str,
+        purpose: str,
+        *,
+        requested_by: str | None = None,
+        ends_at: datetime | None = None,
+        pii: bool = False,
+        row_filter: str | None = None,
+        role: str | None = None,
+    ) -> Agreement:
+        """File an access request; it is approved and activated at once when auto-approval applies.
+
+        Args:
+            consumer: who will read: a user, a team, or a service account / product ``domain.product``.
+            port: ``domain.product.port``.
+            purpose: why (required; recorded and shown to approvers).
+            requested_by: who files it (default: the consumer); must be the consumer, a member of the
+                consumer team, or a member of the consuming product's owner team.
+            ends_at: optional end date (UTC); the agreement expires then.
+            pii: ask for sensitive values unmasked.
+            row_filter: a DuckDB condition on the port's columns restricting the rows.
+            role: an ODCS ``roles[].role`` of the contract, if the request is for one.
+
+        Returns:
+            The agreement (``requested``, or ``active`` when auto-approved).
+
+        Raises:
+            UnknownPort, UnknownPrincipal: the port or consumer is unknown.
+            AgreementError: no purpose, an end date in the past, an unknown role, an invalid row filter.
+            AccessDenied: ``requested_by`` may not request for ``consumer``.
+        """
+        from quanta.access.masking import validate_row_filter
+
+        info = self.catalog.port(port)
+        who = self.principal(consumer)
+        actor = requested_by or consumer
+        if not purpose or not purpose.strip():
+            raise AgreementError("a purpose is required: say what the data will be used for (--purpose)")
+        now = datetime.now(UTC)
+        if ends_at is not None and _aware(ends_at) <= now:
+            raise AgreementError(f"the end date {ends_at.isoformat()} is in the past")
+        if role is not None and role not in {str(r.get("role")) for r in info.roles}:
+            known = ", ".join(str(r.get("role")) for r in info.roles) or "none"
+            raise AgreementError(f"the contract of {info.key} has no role {role!r} (roles: {known})")
+        if row_filter and info.columns:
+            validate_row_filter(row_filter, [column.name for column in info.columns])
+        if not self._may_act_for(actor, who):
+            self._audit(
+                actor, "request", "deny", ports=(info.key,), purpose=purpose, reason="not the consumer"
+            )
+            raise AccessDenied(
+                f"{actor} may not request access for {consumer}: "
+                "request for yourself or for a team you belong to"
+            )
+        agreement = Agreement(
+            id=str(uuid.uuid4()),
+            consumer=who.name,
+            consumer_kind=who.kind,
+            port=info.key,
+            port_version=info.version,
+            contract_id=info.contract_id,
+            contract_version=info.contract_version,
+            purpose=purpose.strip(),
+            state=State.REQUESTED,
+            requested_by=actor,
+            created_at=now,
+            ends_at=ends_at,
+            pii=pii,
+            row_filter=row_filter or None,
+            role=role,
+            transitions=[Transition("request", None, State.REQUESTED, actor, now, purpose.strip())],
+        )
+        auto = is_auto_approved(self.catalog, info, who.name)
+        if auto:
+            agreement.transitions.append(
+                Transition("approve", State.REQUESTED, State.APPROVED, SYSTEM_ACTOR, now, auto)
+            )
+            agreement.transitions.append(
+                Transition("activate", State.APPROVED, State.ACTIVE, SYSTEM_ACTOR, now, auto)
+            )
+            agreement.state = State.ACTIVE
+        self.store.insert_agreement(agreement)
+        self._audit(
+            actor,
+            "request",
+            "allow",
+            ports=(info.key,),
+            purpose=agreement.purpose,
+            agreements=(agreement.id,),
+            reason=auto or "awaiting approval",
+        )
+        return agreement
+
+    def approve(self, agreement_id: str, actor: str, reason: str = "") -> Agreement:
+        """Approve a request (first or second level), or re-approve an agreement after a major change.
+
+        Returns:
+            The agreement: ``active`` once fully approved, still ``requested`` after a first of two
+            approvals.
+
+        Raises:
+            AccessDenied: ``actor`` is not an approver (at the level the request is at).
+            AgreementError: the agreement cannot be approved in its state.
+        """
+        agreement = self.get(agreement_id)
+        info = self.catalog.port(agreement.port)
+        now = datetime.now(UTC)
+        try:
+            if agreement.state is State.ACTIVE:
+                if not agreement.needs_reapproval(info):
+                    raise AgreementError(f"agreement {agreement.id} is active and needs no re-approval")
+                if not can_approve(self.catalog, info, actor, level=1):
+                    raise AccessDenied(f"{actor} may not re-approve access to {info.key}")
+                step = Transition(
+                    "reapprove",
+                    State.ACTIVE,
+                    State.ACTIVE,
+                    actor,
+                    now,
+                    reason or f"re-approved for contract version {info.contract_version}",
+                )
+                result = self.store.record_transitions(
+                    agreement, [step], contract_version=info.contract_version
+                )
+            else:
+                check_transition(agreement, "approve")
+                action = approval_step(self.catalog, info, agreement, actor)
+                if action == "approve-first-level":
+                    steps = [
+                        Transition(
+                            action,
+                            State.REQUESTED,
+                            State.REQUESTED,
+                            actor,
+                            now,
+                            reason or "first-level approval",
+                        )
+                    ]
+                else:
+                    steps = [
+                        Transition(
+                            "approve", State.REQUESTED, State.APPROVED, actor, now, reason or "approved"
+                        ),
+                        Transition("activate", State.APPROVED, State.ACTIVE, SYSTEM_ACTOR, now, "approved"),
+                    ]
+                result = self.store.record_transitions(
+                    agreement, steps, contract_version=info.contract_version
+                )
+        except AccessDenied as error:
+            self._audit(
+                actor, "approve", "deny", ports=(info.key,), agreements=(agreement.id,), reason=error.message
+            )
+            raise
+        self._audit(
+            actor,
+            "approve",
+            "allow",
+            ports=(info.key,),
+            purpose=agreement.purpose,
+            agreements=(agreement.id,),
+            reason=result.transitions[-1].action,
+        )
+        return result
+
+    def reject(self, agreement_id: str, actor: str, reason: str) -> Agreement:
+        """Reject a request (an approver of the port; ``reason`` is required).
+
+        Raises:
+            AccessDenied: ``actor`` is not an approver.
+            AgreementError: no reason, or the agreement is not ``requested``.
+        """
+        if not reason or not reason.strip():
+            raise AgreementError("a reason is required to reject a request (--reason)")
+        agreement = self.get(agreement_id)
+        info = self.catalog.port(agreement.port)
+        check_transition(agreement, "reject")
+        if not (
+            can_approve(self.catalog, info, actor, level=1) or can_approve(self.catalog, info, actor, level=2)
+        ):
+            self._audit(
+                actor,
+                "reject",
+                "deny",
+                ports=(info.key,),
+                agreements=(agreement.id,),
+                reason="not an approver",
+            )
+            raise AccessDenied(f"{actor} may not reject requests for {info.key}: only its approvers can")
+        step = Transition("reject", State.REQUESTED, State.REJECTED, actor, datetime.now(UTC), reason.strip())
+        result = self.store.record_transitions(agreement, [step])
+        self._audit(
+            actor, "reject", "allow", ports=(info.key,), agreements=(agreement.id,), reason=reason.strip()
+        )
+        return result
+
+    def revoke(self, agreement_id: str, actor: str, reason: str) -> Agreement:
+        """Revoke an agreement (or withdraw a request): the consumer, its requester, or an approver.
+
+        Takes effect on the consumer's next query.
+
+        Raises:
+            AccessDenied: ``actor`` is none of those.
+            AgreementError: no reason, or the agreement is already final.
+        """
+        if not reason or not reason.strip():
+            raise AgreementError("a reason is required to revoke an agreement (--reason)")
+        agreement = self.get(agreement_id)
+        info = self.catalog.port(agreement.port)
+        target = check_transition(agreement, "revoke")
+        allowed = (
+            actor == agreement.requested_by
+            or self.catalog.is_member(actor, agreement.consumer)
+            or can_approve(self.catalog, info, actor, level=1)
+            or can_approve(self.catalog, info, actor, level=2)
+        )
+        if not allowed:
+            self._audit(
+                actor, "revoke", "deny", ports=(info.key,), agreements=(agreement.id,), reason="not allowed"
+            )
+            raise AccessDenied(
+                f"{actor} may not revoke agreement {agreement.id}: the consumer or an approver can"
+            )
+        step = Transition("revoke", agreement.state, target, actor, datetime.now(UTC), reason.strip())
+        result = self.store.record_transitions(agreement, [step])
+        self._audit(
+            actor, "revoke", "allow", ports=(info.key,), agreements=(agreement.id,), reason=reason.strip()
+        )
+        return result
+
+    def get(self, agreement_id: str) -> Agreement:
+        """Return one agreement (expiring it first if its end date has passed).
+
+        Raises:
+            AgreementError: no agreement has that id (or id prefix).
+        """
+        agreement = self.store.agreement(agreement_id)
+        if agreement is None:
+            raise AgreementError(f"no access agreement {agreement_id!r}: `quanta access list` shows them")
+        return self._expire([agreement])[0]
+
+    def list(
+        self,
+        *,
+        consumer: str | None = None,
+        port: str | None = None,
+        state: State | str | None = None,
+        include_teams: bool = True,
+    ) -> list[Agreement]:
+        """Return agreements, newest first (expiring those past their end date).
+
+        Args:
+            consumer: only this consumer's (and, with ``include_teams``, its teams').
+            port: only this port's.
+            state: only agreements in this state.
+            include_teams: with ``consumer``, include the agreements of the teams it belongs to.
+        """
+        consumers = None
+        if consumer is not None:
+            consumers = {consumer} | (set(self.catalog.teams_of(consumer)) if include_teams else set())
+        found = self._expire(self.store.agreements(consumers=consumers, port=port))
+        if state is not None:
+            found = [a for a in found if a.state is State(state)]
+        return found
+
+    def pending_for(self, approver: str) -> list[Agreement]:
+        """Return the open requests ``approver`` may approve now (their inbox)."""
+        result = []
+        for agreement in self.store.agreements(states=[State.REQUESTED]):
+            info = self.catalog.ports.get(agreement.port)
+            if info is None:
+                continue
+            level = 2 if (agreement.first_level_approver() and info.second_level_approvers) else 1
+            if (
+                can_approve(self.catalog, info, approver, level=level)
+                and agreement.first_level_approver() != approver
+            ):
+                result.append(agreement)
+        return result
+
+    # -- decisions --------------------------------------------------------------------------------
+
+    def active_agreements(self, principal: PrincipalRef) -> list[Agreement]:
+        """Return the active agreements that cover ``principal`` (its own and its teams')."""
+        found = self.store.active_grants({principal.name, *principal.teams})
+        return [a for a in self._expire(found) if a.state is State.ACTIVE]
+
+    def agreement_policies(self, principal: PrincipalRef, ports: Iterable[PortInfo]) -> list[tuple[str, str]]:
+        """Return ``(agreement id, Cedar policy)`` for each active agreement of ``principal`` on ``ports``.
+
+        Agreements granted on an older major contract version are left out (they need re-approval).
+        """
+        wanted = {port.key: port for port in ports}
+        policies = []
+        for agreement in self.active_agreements(principal):
+            port = wanted.get(agreement.port)
+            if port is None or agreement.needs_reapproval(port):
+                continue
+            policies.append(
+                (
+                    agreement.id,
+                    agreement_policy(
+                        agreement.id,
+                        consumer=agreement.consumer,
+                        consumer_kind=agreement.consumer_kind,  # type: ignore[arg-type]
+                        port=agreement.port,
+                        pii=agreement.pii,
+                        ends_at=None if agreement.ends_at is None else _aware(agreement.ends_at).timestamp(),
+                        purpose=agreement.purpose,
+                    ),
+                )
+            )
+        return policies
+
+    def authorize(self, principal: str | PrincipalRef, ports: Iterable[str]) -> list[Decision]:
+        """Decide whether ``principal`` may query each port and see its sensitive values (no audit).
+
+        Raises:
+            UnknownPort, UnknownPrincipal: a name is unknown.
+        """
+        who = principal if isinstance(principal, PrincipalRef) else self.principal(principal)
+        infos = [self.catalog.port(name) for name in ports]
+        return self.authorizer.decide(who, infos, self.agreement_policies(who, infos))
+
+    def ports_for(self, principal: str | PrincipalRef) -> list[PortAccess]:
+        """Return every port of the mesh with the principal's decision on it."""
+        who = principal if isinstance(principal, PrincipalRef) else self.principal(principal)
+        infos = list(self.catalog.ports.values())
+        decisions = self.authorizer.decide(who, infos, self.agreement_policies(who, infos))
+        return [PortAccess(info, decision) for info, decision in zip(infos, decisions, strict=True)]
+
+    def policies(self, principal: str | PrincipalRef | None = None) -> str:
+        """Return the Cedar policies in force (for ``principal``'s agreements, or for every active one)."""
+        if principal is None:
+            agreements = [
+                a
+                for a in self._expire(self.store.agreements(states=[State.ACTIVE]))
+                if a.state is State.ACTIVE
+            ]
+            rows = []
+            for agreement in agreements:
+                info = self.catalog.ports.get(agreement.port)
+                if info is None or agreement.needs_reapproval(info):
+                    continue
+                ends = None if agreement.ends_at is None else _aware(agreement.ends_at).timestamp()
+                rows.append(
+                    (
+                        agreement.id,
+                        agreement_policy(
+                            agreement.id,
+                            consumer=agreement.consumer,
+                            consumer_kind=agreement.consumer_kind,  # type: ignore[arg-type]
+                            port=agreement.port,
+                            pii=agreement.pii,
+                            ends_at=ends,
+                            purpose=agreement.purpose,
+                        ),
+                    )
+                )
+            return self.authorizer.policies(rows)
+        who = principal if isinstance(principal, PrincipalRef) else self.principal(principal)
+        return self.authorizer.policies(self.agreement_policies(who, self.catalog.ports.values()))
+
+    def query(self, principal: str | PrincipalRef, statement: str) -> QueryResult:
+        """Run one SQL statement as ``principal`` through the guard, Cedar, masking and the sandbox.
+
+        Args:
+            principal: who asks (a name or a resolved principal).
+            statement: one read query over ports named ``domain.product.port``.
+
+        Returns:
+            The result (Arrow) with what was read and masked; the decision is in the audit log.
+
+        Raises:
+            QueryRefused: the guard refused the statement.
+            AccessDenied: a port is not covered by an active agreement (or a policy forbids it).
+            UnknownPort: a port is not published by the mesh.
+        """
+        from quanta.access.enforce import run_query
+
+        who = principal if isinstance(principal, PrincipalRef) else self.principal(principal)
+        return run_query(self, who, statement)
+
+    def audit(self, **filters: Any) -> list[AuditEntry]:
+        """Return audit entries, newest first (filters of :meth:`AccessStore.audit`)."""
+        return self.store.audit(**filters)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _may_act_for(self, actor: str, consumer: PrincipalRef) -> bool:
+        if actor == consumer.name or self.catalog.is_member(actor, consumer.name):
+            return True
+        if consumer.name in self.catalog.products:
+            return any(self.catalog.is_member(actor, team) for team in consumer.teams)
+        return False
+
+    def _expire(self, agreements: list[Agreement]) -> list[Agreement]:
+        now = datetime.now(UTC)
+        for agreement in agreements:
+            if agreement.state is State.ACTIVE and agreement.is_past_end(now):
+                step = Transition(
+                    "expire", State.ACTIVE, State.EXPIRED, SYSTEM_ACTOR, now, "the end date has passed"
+                )
+                try:
+                    self.store.record_transitions(agreement, [step])
+                except AgreementError:
+                    fresh = self.store.agreement(agreement.id)
+                    if fresh is not None:
+                        agreement.state, agreement.transitions = fresh.state, fresh.transitions
+        return agreements
+
+    def _audit(self, principal: str, action: str, decision: str, **fields: Any) -> int:
+        return self.store.append_audit(
+            AuditEntry(principal=principal, action=action, decision=decision, **fields)
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

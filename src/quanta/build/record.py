@@ -217,20 +217,29 @@ def finishers(
         line per repair made at start-up) whose ``status`` (and ``error``) the caller sets from
         :func:`finish_status`; on exit the build is marked with it (``failed`` if never set).
     """
+    from quanta.build.lineage import EmitLineage, open_emitter
+
     registry = open_mesh_registry(workspace)
+    emitter = None
     try:
         outcome: dict[str, Any] = {
             "status": "failed",
             "error": "the build stopped unexpectedly",
             "reconciled": reconcile_mesh(workspace, registry),
         }
+        emitter = open_emitter(workspace)
         registry.start_build(trigger="cli", options=dict(options), build_id=build_id)
         stages: tuple[Stage, ...] = (Record(registry=registry, build_id=build_id),)
+        if emitter.enabled:
+            namespace = workspace.config.lineage_namespace()
+            stages += (EmitLineage(emitter=emitter, namespace=namespace, build_id=build_id),)
         try:
             yield stages, outcome
         finally:
             registry.finish_build(build_id, outcome["status"], outcome.get("error"))
     finally:
+        if emitter is not None:
+            emitter.close()
         registry.close()
 
 

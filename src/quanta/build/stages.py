@@ -75,7 +75,7 @@ class Resolve(Stage):
         for port in run.product.input_ports:
             if port.source is not None:
                 server = source_server(port)
-                location = str(server.get("path") or server.get("host") or server.get("type"))
+                location = _source_location(run, server)
                 identity = source_identity(run.workspace.root, server)
                 run.inputs[port.name] = InputSnapshot(
                     port.name, port.contract_id, "source", location, None, identity
@@ -130,6 +130,18 @@ class Resolve(Stage):
             run.tables.get((run.key, port.name), (None, None))[1] == run.fingerprint
             for port in run.planned.ports
         )
+
+
+def _source_location(run: ProductRun, server: dict[str, Any]) -> str:
+    """Where a source is: its absolute path for file servers, ``host:port/database`` otherwise."""
+    from pathlib import Path
+
+    raw = server.get("path") or server.get("database")
+    if raw and str(server.get("type")) in ("local", "duckdb", "sqlite"):
+        path = Path(str(raw))
+        return str(path if path.is_absolute() else run.workspace.root / path)
+    host = f"{server.get('host', '')}:{server.get('port', '')}/{server.get('database', '')}"
+    return host if server.get("host") else str(server.get("type"))
 
 
 def _blocks(check: dict[str, Any]) -> bool:

@@ -18,8 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlglot import exp
-
 if TYPE_CHECKING:
     from quanta.build.context import ProductRun, StagedPort
     from quanta.mesh.workspace import InputPort, OutputPort
@@ -81,6 +79,8 @@ def _availability(element: str, ok: bool, message: str) -> dict[str, Any]:
 
 
 def _drop_view(engine: Any, name: str) -> None:
+    from sqlglot import exp
+
     engine.execute(exp.Drop(tables=[exp.to_table(name, quoted=True)], kind="VIEW", exists=True).sql("duckdb"))
 
 

@@ -7,6 +7,7 @@ by default). A delivery failure never fails a build: it is reported in the stage
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -16,12 +17,44 @@ from quanta.build.stages import Stage
 from quanta.mesh import Workspace
 
 
-def open_emitter(workspace: Workspace) -> Any:
-    """Return the :class:`quanta.lineage.LineageEmitter` the mesh's ``lineage`` settings describe."""
-    from quanta.lineage import LineageEmitter
+class LazyEmitter:
+    """The mesh's :class:`quanta.lineage.LineageEmitter`, created when the first event is sent.
 
-    settings = workspace.config.lineage.model_dump(exclude_none=True)
-    return LineageEmitter.from_config(settings, base_dir=workspace.root)
+    A build in which nothing runs emits nothing, and so never imports the OpenLineage client.
+
+    Args:
+        workspace: the mesh whose ``lineage`` settings say where events go.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._emitter: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the mesh sends events anywhere (``transport`` is not ``none``)."""
+        return self.workspace.config.lineage.transport != "none"
+
+    @property
+    def failures(self) -> list[str]:
+        """Delivery failures so far."""
+        return [] if self._emitter is None else self._emitter.failures
+
+    def emit(self, event: Any) -> bool:
+        """Send one event; return whether it was delivered."""
+        with self._lock:
+            if self._emitter is None:
+                from quanta.lineage import LineageEmitter
+
+                settings = self.workspace.config.lineage.model_dump(exclude_none=True)
+                self._emitter = LineageEmitter.from_config(settings, base_dir=self.workspace.root)
+        return self._emitter.emit(event)
+
+    def close(self) -> None:
+        """Flush and close the transport, if it was opened."""
+        if self._emitter is not None:
+            self._emitter.close()
 
 
 def _inputs(run: ProductRun, namespace: str) -> list[Any]:

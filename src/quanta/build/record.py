@@ -206,28 +206,34 @@ class Record(Stage):
 
 @contextmanager
 def finishers(
-    workspace: Workspace, build_id: str, options: Mapping[str, Any]
+    workspace: Workspace, build_id: str, options: Mapping[str, Any], *, interrupted: bool
 ) -> Iterator[tuple[tuple[Stage, ...], dict[str, Any]]]:
-    """Open the registry, reconcile it, record the build as running, yield the finisher stages.
+    """Open the registry, reconcile it if needed, record the build as running, yield the finisher stages.
 
     Call it holding the mesh lock.
 
+    Args:
+        workspace: the mesh.
+        build_id: this build's id.
+        options: the build's options, recorded with it.
+        interrupted: whether an earlier build left evidence of an interruption (see
+            :func:`reconcile_mesh`).
+
     Yields:
-        ``(stages, outcome)``: the record (and lineage) stages, and a dict holding ``reconciled`` (one
-        line per repair made at start-up) whose ``status`` (and ``error``) the caller sets from
+        ``(stages, outcome)``: the record and lineage stages, and a dict holding ``reconciled`` (one line
+        per repair made at start-up) whose ``status`` (and ``error``) the caller sets from
         :func:`finish_status`; on exit the build is marked with it (``failed`` if never set).
     """
-    from quanta.build.lineage import EmitLineage, open_emitter
+    from quanta.build.lineage import EmitLineage, LazyEmitter
 
     registry = open_mesh_registry(workspace)
-    emitter = None
+    emitter = LazyEmitter(workspace)
     try:
         outcome: dict[str, Any] = {
             "status": "failed",
             "error": "the build stopped unexpectedly",
-            "reconciled": reconcile_mesh(workspace, registry),
+            "reconciled": reconcile_mesh(workspace, registry) if interrupted else [],
         }
-        emitter = open_emitter(workspace)
         registry.start_build(trigger="cli", options=dict(options), build_id=build_id)
         stages: tuple[Stage, ...] = (Record(registry=registry, build_id=build_id),)
         if emitter.enabled:
@@ -238,8 +244,7 @@ def finishers(
         finally:
             registry.finish_build(build_id, outcome["status"], outcome.get("error"))
     finally:
-        if emitter is not None:
-            emitter.close()
+        emitter.close()
         registry.close()
 
 
@@ -255,21 +260,13 @@ def finish_status(statuses: list[str], warned: bool) -> str:
 def reconcile_mesh(workspace: Workspace, registry: Registry) -> list[str]:
     """Repair what an interrupted build left behind (registry vs. Delta logs, leftover files).
 
-    Call it holding the mesh lock. A full reconciliation opens every table, so it runs only when an
-    earlier build left evidence of an interruption: a build still marked ``running`` (its process is
-    gone: this one holds the lock) or files in the staging area. A build that finished, however it
-    ended, recorded every commit it made before marking itself finished.
+    Call it holding the mesh lock, when :func:`interrupted` says an earlier build did not finish.
 
     Returns:
         One line per repair, for the build summary.
     """
     from quanta.registry import reconcile
-    from quanta.storage import staging_root
 
-    staging = staging_root(workspace.storage_root)
-    leftovers = staging.is_dir() and any(staging.iterdir())
-    if not leftovers and not registry.builds(limit=1, status="running"):
-        return []
     report = reconcile(registry, workspace.storage_root)
     lines = [f"run {run} was interrupted; marked failed" for run in report.failed_runs]
     lines += [
@@ -279,6 +276,26 @@ def reconcile_mesh(workspace: Workspace, registry: Registry) -> list[str]:
     lines += [f"committed version {uri} v{version} recorded" for uri, version in report.adopted_versions]
     lines += [f"removed leftover {path}" for path in report.removed_files]
     return lines
+
+
+#: Written when a build starts and removed when it ends: its presence at start-up means the previous
+#: build was interrupted.
+RUNNING_MARKER = ".quanta/build.running"
+
+
+def interrupted(workspace: Workspace) -> bool:
+    """Whether an earlier build left evidence of an interruption (call it holding the mesh lock).
+
+    Evidence is the running marker of a build that never finished, or files in the staging area. A full
+    reconciliation opens every table, so it runs only then: a build that finished, however it ended,
+    recorded every commit it made before removing its marker.
+    """
+    from quanta.storage import staging_root
+
+    if (workspace.root / RUNNING_MARKER).exists():
+        return True
+    staging = staging_root(workspace.storage_root)
+    return staging.is_dir() and any(staging.iterdir())
 
 
 def recent_runs(workspace: Workspace, key: str | None, *, limit: int = 20) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ class StageFailed(QuantaError):
         product: the product key.
         cause: the underlying error (a :class:`QuantaError` for a user's mistake).
         blocked: whether the failure is a gate decision (blocking checks failed) rather than an error.
+        seconds: how long the stage ran before failing.
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class StageFailed(QuantaError):
         self.product = product
         self.cause = cause
         self.blocked = blocked
+        self.seconds = 0.0
 
 
 @dataclass(frozen=True)

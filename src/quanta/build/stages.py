@@ -42,10 +42,13 @@ class Stage:
         engine_before = run.engine_seconds
         try:
             detail = self.execute(run)
-        except StageFailed:
+        except StageFailed as error:
+            error.seconds = time.perf_counter() - start
             raise
         except QuantaError as error:
-            raise StageFailed(self.name, run.key, error) from error
+            failure = StageFailed(self.name, run.key, error)
+            failure.seconds = time.perf_counter() - start
+            raise failure from error
         return StageResult(
             self.name, "ok", time.perf_counter() - start, run.engine_seconds - engine_before, detail or {}
         )

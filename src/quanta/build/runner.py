@@ -146,9 +146,11 @@ class Runner:
                     self._begin(run)
         except StageFailed as error:
             failure = error
-            stages.append(StageResult(error.stage, "failed", 0.0, detail={"error": error.message}))
+            stages.append(StageResult(error.stage, "failed", error.seconds, detail={"error": error.message}))
             self.on_event(
-                BuildEvent("stage_finished", key, error.stage, "failed", detail={"error": error.message})
+                BuildEvent(
+                    "stage_finished", key, error.stage, "failed", error.seconds, {"error": error.message}
+                )
             )
         except Exception as error:  # an unexpected failure still must not take the other products down
             failure = StageFailed(_current_stage(stages), key, f"{type(error).__name__}: {error}")

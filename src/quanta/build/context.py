@@ -117,6 +117,7 @@ class ProductRun:
             tmp = self.workspace.root / ".quanta" / "tmp"
             tmp.mkdir(parents=True, exist_ok=True)
             self.engine = DuckDBEngine(memory_limit=self.workspace.config.memory_limit, temp_directory=tmp)
+            self.engine.execute("SET enable_progress_bar = false")  # the build draws its own progress
         return self.engine
 
     def cleanup(self) -> None:

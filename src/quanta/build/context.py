@@ -68,8 +68,9 @@ class ProductRun:
         run_id: this product's run id (written into Delta commits, the registry and lineage).
         tables: the build's map of published tables, ``(product, port)`` → ``(Delta version,
             fingerprint)``, shared by every product of the build and updated as they publish.
-        engine: the product's engine, created on first use of :meth:`open_engine` (a product found unchanged
-            never opens one) and closed by the runner.
+        engines: the build's :class:`~quanta.build.engines.EnginePool`.
+        engine: the product's engine, taken from ``engines`` on first use of :meth:`open_engine` (a product
+            found unchanged never opens one) and released by the runner.
         inputs: resolved input snapshots, by input port name.
         fingerprint: the run fingerprint, once inputs are resolved (``None``: cannot be known).
         skip: set by ``resolve`` when the product is unchanged and need not run.
@@ -92,6 +93,7 @@ class ProductRun:
     build_id: str
     run_id: str
     tables: dict[tuple[str, str], tuple[int, str | None]] = field(default_factory=dict)
+    engines: Any = None
     engine: Any = None
     inputs: dict[str, InputSnapshot] = field(default_factory=dict)
     fingerprint: str | None = None
@@ -106,18 +108,9 @@ class ProductRun:
     begun: bool | None = None
 
     def open_engine(self) -> Any:
-        """Return the product's DuckDB engine, creating it on first use.
-
-        It is an in-memory database whose memory limit comes from ``mesh.yaml`` and which spills to
-        ``<mesh>/.quanta/tmp``.
-        """
+        """Return the product's DuckDB engine, taking it from the build's pool on first use."""
         if self.engine is None:
-            from quanta.engine import DuckDBEngine
-
-            tmp = self.workspace.root / ".quanta" / "tmp"
-            tmp.mkdir(parents=True, exist_ok=True)
-            self.engine = DuckDBEngine(memory_limit=self.workspace.config.memory_limit, temp_directory=tmp)
-            self.engine.execute("SET enable_progress_bar = false")  # the build draws its own progress
+            self.engine = self.engines.acquire()
         return self.engine
 
     def cleanup(self) -> None:

@@ -64,6 +64,9 @@ class Runner:
 
             tables = published_tables(workspace)
         self.tables = tables
+        from quanta.build.engines import EnginePool
+
+        self.engines = EnginePool(workspace.root / ".quanta" / "tmp", workspace.config.memory_limit)
 
     def run(self) -> list[ProductResult]:
         """Run every product of the plan; return their results in plan order."""
@@ -73,6 +76,15 @@ class Runner:
             for p in self.plan.products
         }
         results: dict[str, ProductResult] = {}
+        try:
+            self._schedule(waiting, selected, results)
+        finally:
+            self.engines.close()
+        return [results[p.key] for p in self.plan.products]
+
+    def _schedule(
+        self, waiting: dict[str, set[str]], selected: set[str], results: dict[str, ProductResult]
+    ) -> None:
         running: dict[Future[ProductResult], str] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="quanta-build") as pool:
             while waiting or running:
@@ -88,7 +100,6 @@ class Runner:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     results[running.pop(future)] = future.result()
-        return [results[p.key] for p in self.plan.products]
 
     def _references(self, key: str) -> set[str]:
         """Products whose published data the gate of ``key`` reads (relationship targets).
@@ -130,6 +141,7 @@ class Runner:
             self.build_id,
             new_id(),
             tables=self.tables,
+            engines=self.engines,
             started_at=datetime.now(UTC),
         )
         start = time.perf_counter()
@@ -166,7 +178,7 @@ class Runner:
                     stages.append(StageResult(finisher.name, "failed", 0.0, detail={"error": message}))
             result = self._result(run, stages, failure, time.perf_counter() - start)
         if run.engine is not None:
-            run.engine.close()
+            self.engines.release(run.engine)
         run.cleanup()
         self.on_event(
             BuildEvent(

@@ -88,9 +88,13 @@ def bench_shapes() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=1000, help="contracts to lint (default 1000)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPUs)")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: CPUs)"
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}")
     bench_corpus(args.count, args.jobs)

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.build import run_build, summary
+
 from tests.mesh.factory import add_product, add_source, new_mesh
 
 

@@ -11,7 +11,9 @@ real CLI in a fresh process, as a user runs it:
 2. no-op rebuild: the same command again, every product unchanged (target: under 2 s);
 3. overhead: ``quanta build --force --jobs 1``; the platform's overhead is the wall time minus the time
    spent inside the engine (reading sources, transforms, contract tests, Delta commits), summed over the
-   products (target: under 20 % of the build). Process start-up and imports count as overhead.
+   products (target: under 20 % of the build). Process start-up and imports count as overhead. The same
+   split is printed for CPU time (the process's CPU minus the CPU of the build threads inside the
+   engine), which a busy machine does not distort.
 """
 
 from __future__ import annotations
@@ -81,12 +83,13 @@ def main() -> None:
     overhead = wall - engine
     print(
         f"forced, serial  {wall:6.2f} s  engine {engine:.2f} s  overhead {overhead:.2f} s "
-        f"= {100 * overhead / wall:.1f} % of the build  target < 20 %"
+        f"= {100 * overhead / wall:.1f} % of the build (wall)  target < 20 %"
     )
-    inside = document["seconds"]
+    cpu = document["cpuSeconds"]
+    engine_cpu = sum(p["engineCpuSeconds"] for p in document["products"])
     print(
-        f"                (in-process build {inside:.2f} s: overhead without interpreter start-up "
-        f"{inside - engine:.2f} s = {100 * (inside - engine) / inside:.1f} %)"
+        f"                CPU {cpu:.2f} s, of which outside the engine {cpu - engine_cpu:.2f} s "
+        f"= {100 * (cpu - engine_cpu) / cpu:.1f} % (interpreter start-up, imports and mesh loading included)"
     )
 
 

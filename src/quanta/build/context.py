@@ -78,7 +78,9 @@ class ProductRun:
         reports: the gate's test reports, by port name.
         source_reports: the source checks' reports, by input port name.
         published: what ``publish`` committed, by port name (``quanta.storage.PublishedVersion``).
-        engine_seconds: time spent inside the engine so far.
+        engine_seconds: time spent inside the engine so far (wall).
+        engine_cpu_seconds: CPU time of the product's thread inside the engine so far (the engine's own
+            worker threads are not counted).
         started_at: start time (UTC datetime).
         result: the product's :class:`~quanta.build.results.ProductResult` so far, for the stages that
             run after the data stages (record, lineage).
@@ -103,6 +105,7 @@ class ProductRun:
     source_reports: dict[str, Any] = field(default_factory=dict)
     published: dict[str, Any] = field(default_factory=dict)
     engine_seconds: float = 0.0
+    engine_cpu_seconds: float = 0.0
     started_at: Any = None
     result: Any = None
     begun: bool | None = None

@@ -112,6 +112,7 @@ class ProductResult:
         sources: source checks (availability, schema drift) by input port, as check dicts.
         run_id: the registry run id, when recorded.
         fingerprint: the run fingerprint.
+        engine_cpu_seconds: CPU time of the product's thread inside the engine.
     """
 
     product: str
@@ -124,6 +125,7 @@ class ProductResult:
     sources: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
     run_id: str | None = None
     fingerprint: str | None = None
+    engine_cpu_seconds: float = 0.0
 
     @property
     def checks(self) -> list[dict[str, Any]]:
@@ -152,6 +154,7 @@ class ProductResult:
             "reason": self.reason,
             "seconds": round(self.seconds, 3),
             "engineSeconds": round(self.engine_seconds, 3),
+            "engineCpuSeconds": round(self.engine_cpu_seconds, 3),
             "runId": self.run_id,
             "fingerprint": self.fingerprint,
             "checks": {k: self.count(k) for k in ("passed", "warned", "failed")},

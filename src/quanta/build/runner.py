@@ -254,6 +254,7 @@ class Runner:
             {name: tuple(report_checks(r)) for name, r in run.source_reports.items()},
             None if run.skip else run.run_id,
             run.fingerprint,
+            run.engine_cpu_seconds,
         )
 
 

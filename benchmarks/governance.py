@@ -20,9 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.governance.factory import write_scaled_mesh
-
 from quanta.governance import certify, find_products, load_policies
+from tests.governance.factory import write_scaled_mesh
 
 
 def main() -> None:

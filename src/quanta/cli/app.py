@@ -30,7 +30,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.policy",
     "quanta.cli.certify",
     "quanta.cli.diff",
-
     "quanta.cli.tokens",
     "quanta.cli.access",
     "quanta.cli.query",

@@ -186,6 +186,7 @@ def make_mesh(root, rows: int):
 
 def stream_benchmark(rows: int, repeat: int) -> None:
     """Rows per second: GET .../data (Arrow IPC over HTTP) against DuckDB reading the Delta table."""
+    import sys
     import tempfile
     from pathlib import Path
 
@@ -194,13 +195,9 @@ def stream_benchmark(rows: int, repeat: int) -> None:
     import pyarrow as pa
     from deltalake import DeltaTable
 
-    sys_path = Path(__file__).resolve().parents[1]
-    import sys
-
-    sys.path.insert(0, str(sys_path))
-    from tests.api.server import running
-
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.api.server
     from quanta.api import ServeSettings, create_app
+    from tests.api.server import running
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "mesh"

@@ -411,9 +411,9 @@ def remove_table_leftovers(table_uri: str, *, storage_options: dict[str, str] | 
     if not orphans:
         return []
     if is_remote(table_uri):
-        import pyarrow.fs as pafs
+        from quanta.storage.objectstore import arrow_filesystem
 
-        filesystem, base = pafs.FileSystem.from_uri(table_uri)
+        filesystem, base = arrow_filesystem(table_uri, storage_options)
         for name in orphans:
             filesystem.delete_file(f"{base}/{name}")
     else:

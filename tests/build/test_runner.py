@@ -185,3 +185,77 @@ def test_lock_waits_for_the_holder_when_asked(mesh: Path) -> None:
         assert not build(workspace, lock_wait=10).blocked
     finally:
         timer.join()
+
+
+BLOCKING_RULE = """\
+    quality:
+      - id: enough_rows
+        name: at least 4 rows
+        metric: rowCount
+        mustBeGreaterThan: 3
+        severity: {severity}
+"""
+
+
+def _events(root: Path) -> list[dict]:
+    import json
+
+    path = root / ".quanta" / "lineage.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_a_failed_blocking_rule_keeps_the_served_version_and_records_the_blocked_run(mesh: Path) -> None:
+    from quanta.registry import open_reader
+
+    build(load_workspace(mesh))
+    add_product(mesh, "one", "b", source="s2", quality=BLOCKING_RULE.format(severity="error"))
+    result = build(load_workspace(mesh))
+    assert result.blocked
+    assert statuses(result) == {
+        "one.a": "skipped",
+        "one.b": "blocked",
+        "three.e": "upstream_blocked",
+        "two.c": "upstream_blocked",
+        "two.d": "upstream_blocked",
+    }
+    blocked = next(p for p in result.products if p.product == "one.b")
+    failed = [c for c in blocked.checks if c["status"] == "failed"]
+    assert [(c["rule"], c["metricValue"], c["blocking"]) for c in failed] == [("enough_rows", 2, True)]
+    assert delta_version(mesh, "one", "b", "b") == 0 and len(read_table(mesh, "one", "b", "b")) == 2
+    with open_reader(f"sqlite:///{mesh / '.quanta' / 'registry.db'}") as reader:
+        run = reader.run(blocked.run_id)
+        assert run is not None and run.status == "blocked" and "enough_rows" not in (run.error or "x")
+        assert [c.rule_id for c in reader.check_results(run.id, status="failed")] == ["enough_rows"]
+        assert reader.builds(limit=1)[0].status == "blocked"
+    kinds = [(e["job"]["name"], e["eventType"]) for e in _events(mesh) if e["run"]["runId"] == blocked.run_id]
+    assert kinds == [("one.b", "START"), ("one.b", "FAIL")]
+
+
+def test_a_failed_warning_rule_publishes_and_is_reported(mesh: Path) -> None:
+    add_product(mesh, "one", "b", source="s2", quality=BLOCKING_RULE.format(severity="warning"))
+    result = build(load_workspace(mesh))
+    assert not result.blocked
+    product = next(p for p in result.products if p.product == "one.b")
+    assert product.status == "published" and product.count("warned") == 1 and product.count("failed") == 0
+    assert [(p, c["rule"]) for p, c in result.findings()] == [("one.b", "enough_rows")]
+    assert len(read_table(mesh, "one", "b", "b")) == 2
+
+
+def test_a_missing_source_column_blocks_at_resolve(mesh: Path) -> None:
+    (mesh / "sources" / "s1.csv").write_text("id,other\n1,2\n")
+    result = build(load_workspace(mesh), ["a"])
+    product = result.products[0]
+    assert product.status == "blocked"
+    assert [(s.stage, s.status) for s in product.stages][:2] == [("resolve", "failed"), ("record", "ok")]
+    assert any(c["status"] == "failed" and c["blocking"] for c in product.sources["raw"])
+
+
+def test_a_missing_source_file_is_reported_unavailable(mesh: Path) -> None:
+    (mesh / "sources" / "s1.csv").unlink()
+    result = build(load_workspace(mesh), ["a"])
+    product = result.products[0]
+    assert product.status == "blocked"
+    assert (
+        product.sources["raw"][0]["rule"] == "sourceAvailable"
+        and product.sources["raw"][0]["status"] == "failed"
+    )

@@ -62,3 +62,13 @@ def test_scaffolded_documents_validate_against_the_official_schemas(tmp_path: Pa
         schema = ODPS_SCHEMA if path.name.endswith(".odps.yaml") else ODCS_SCHEMA
         data = load_yaml(path).data
         assert schema_errors(schema, data) == [], path
+
+
+def test_scaffolded_product_lints_clean_in_strict_mode(tmp_path: Path) -> None:
+    assert quanta("init", "m", cwd=tmp_path).returncode == 0
+    assert quanta("new", "product", "sales", "orders", cwd=tmp_path / "m").returncode == 0
+    linted = quanta("lint", "--strict", "--format", "json", ".", cwd=tmp_path / "m")
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    files = json.loads(linted.stdout)
+    assert len(files) == 3
+    assert all(f["valid"] and not f["errors"] and not f["warnings"] for f in files), files

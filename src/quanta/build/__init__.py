@@ -74,25 +74,42 @@ def build(
         UsageError: a selector names no product.
     """
     import dataclasses
+    import functools
 
-    from quanta.build.record import finish_status, finishers
+    from quanta.build.record import RUNNING_MARKER, finish_status, finishers, interrupted
     from quanta.build.runner import new_id, run_plan
-    from quanta.build.state import prior_state
+    from quanta.build.state import prior_state, published_tables
     from quanta.mesh import build_graph, make_plan
     from quanta.registry import MeshLock
 
     selectors = list(selectors)
     build_id = new_id()
+    marker = workspace.root / RUNNING_MARKER
     with MeshLock(workspace.root / LOCK_FILE, build_id=build_id, timeout=lock_wait):
+        was_interrupted = interrupted(workspace)
+        graph = build_graph(workspace)
+        tables = published_tables(workspace)
+        the_plan = make_plan(
+            workspace, selectors, force=force, state=prior_state(workspace, tables), graph=graph
+        )
+        run = functools.partial(
+            run_plan,
+            workspace,
+            graph,
+            the_plan,
+            jobs=jobs,
+            on_event=on_event,
+            build_id=build_id,
+            tables=tables,
+        )
+        if not was_interrupted and not the_plan.to_build:
+            return run()  # nothing to do: no registry, no lineage
+        marker.write_text(build_id)
         options = {"selectors": selectors, "jobs": jobs, "force": force}
-        with finishers(workspace, build_id, options) as (stages, outcome):
-            graph = build_graph(workspace)
-            state = prior_state(workspace)
-            the_plan = make_plan(workspace, selectors, force=force, state=state, graph=graph)
-            result = run_plan(
-                workspace, graph, the_plan, jobs=jobs, on_event=on_event, finishers=stages, build_id=build_id
-            )
+        with finishers(workspace, build_id, options, interrupted=was_interrupted) as (stages, outcome):
+            result = run(finishers=stages)
             warned = any(p.count("warned") for p in result.products)
             outcome["status"] = finish_status([p.status for p in result.products], warned)
             outcome["error"] = None
+        marker.unlink(missing_ok=True)
     return dataclasses.replace(result, reconciled=tuple(outcome["reconciled"]))

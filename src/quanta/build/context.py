@@ -66,7 +66,11 @@ class ProductRun:
         product: this product's files and ports.
         build_id: the id of the whole build.
         run_id: this product's run id (written into Delta commits, the registry and lineage).
-        engine: the product's engine (created by the runner, closed after the last stage).
+        tables: the build's map of published tables, ``(product, port)`` → ``(Delta version,
+            fingerprint)``, shared by every product of the build and updated as they publish.
+        engines: the build's :class:`~quanta.build.engines.EnginePool`.
+        engine: the product's engine, taken from ``engines`` on first use of :meth:`open_engine` (a product
+            found unchanged never opens one) and released by the runner.
         inputs: resolved input snapshots, by input port name.
         fingerprint: the run fingerprint, once inputs are resolved (``None``: cannot be known).
         skip: set by ``resolve`` when the product is unchanged and need not run.
@@ -74,7 +78,9 @@ class ProductRun:
         reports: the gate's test reports, by port name.
         source_reports: the source checks' reports, by input port name.
         published: what ``publish`` committed, by port name (``quanta.storage.PublishedVersion``).
-        engine_seconds: time spent inside the engine so far.
+        engine_seconds: time spent inside the engine so far (wall).
+        engine_cpu_seconds: CPU time of the product's thread inside the engine so far (the engine's own
+            worker threads are not counted).
         started_at: start time (UTC datetime).
         result: the product's :class:`~quanta.build.results.ProductResult` so far, for the stages that
             run after the data stages (record, lineage).
@@ -88,6 +94,8 @@ class ProductRun:
     product: ProductSpec
     build_id: str
     run_id: str
+    tables: dict[tuple[str, str], tuple[int, str | None]] = field(default_factory=dict)
+    engines: Any = None
     engine: Any = None
     inputs: dict[str, InputSnapshot] = field(default_factory=dict)
     fingerprint: str | None = None
@@ -97,9 +105,16 @@ class ProductRun:
     source_reports: dict[str, Any] = field(default_factory=dict)
     published: dict[str, Any] = field(default_factory=dict)
     engine_seconds: float = 0.0
+    engine_cpu_seconds: float = 0.0
     started_at: Any = None
     result: Any = None
     begun: bool | None = None
+
+    def open_engine(self) -> Any:
+        """Return the product's DuckDB engine, taking it from the build's pool on first use."""
+        if self.engine is None:
+            self.engine = self.engines.acquire()
+        return self.engine
 
     def cleanup(self) -> None:
         """Remove this run's staging folder (staged files are either published or discarded)."""

@@ -18,8 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlglot import exp
-
 if TYPE_CHECKING:
     from quanta.build.context import ProductRun, StagedPort
     from quanta.mesh.workspace import InputPort, OutputPort
@@ -81,6 +79,8 @@ def _availability(element: str, ok: bool, message: str) -> dict[str, Any]:
 
 
 def _drop_view(engine: Any, name: str) -> None:
+    from sqlglot import exp
+
     engine.execute(exp.Drop(tables=[exp.to_table(name, quoted=True)], kind="VIEW", exists=True).sql("duckdb"))
 
 
@@ -117,24 +117,55 @@ def check_source(
     objects = [o for o in contract.schema if isinstance(o, dict) and o.get("name")]
     obj = objects[0] if objects else {"name": port.name}
     target = staging / f"{port.name}.parquet"
+    remote = str(server.get("type", "")).lower() in sources.POSTGRES_TYPES
     try:
-        name = sources.register_object(engine, server, obj["name"], obj.get("physicalName"), mesh_root)
-        if isinstance(name, tuple):  # a table in a remote database: read it through that engine
-            raise QuantaError(f"server type {server.get('type')!r} cannot feed a build yet")
-        engine.connection.table(name).write_parquet(str(target))
-        _drop_view(engine, name)
+        if remote:
+            report = _read_remote(server, obj, contract, mesh_root, target)
+        else:
+            name = sources.register_object(engine, server, obj["name"], obj.get("physicalName"), mesh_root)
+            engine.connection.table(name).write_parquet(str(target))
+            _drop_view(engine, name)
         engine.register_file(port.name, target, format="parquet")
     except QuantaError as error:
         return [_availability(element, False, f"source {element} cannot be read: {error.message}")]
     except Exception as error:
         return [_availability(element, False, f"source {element} cannot be read: {error}")]
     checks = [_availability(element, True, why or f"source {element} was read")]
-    if objects:
+    if objects and not remote:
         report = test_contract(contract, data={obj["name"]: target}, engine=engine, base_dir=mesh_root)
         if obj["name"] != port.name:
             _drop_view(engine, obj["name"])
-        checks += report_checks(report)
-    return checks
+    return checks + (report_checks(report) if objects else [])
+
+
+def _read_remote(
+    server: dict[str, Any], obj: dict[str, Any], contract: Any, mesh_root: Path, target: Path
+) -> Any:
+    """Test a database source where it lives, then copy its object to the staged Parquet ``target``.
+
+    The source contract's checks are pushed down to the database (no copy needed to check it); the rows
+    are then streamed into Parquet batch by batch for the transform.
+
+    Returns:
+        The source contract's ``TestReport``.
+    """
+    import pyarrow.parquet as pq
+    from sqlglot import exp
+
+    from quanta.checks.api import test_contract
+    from quanta.engine import sources, table_expression
+
+    database = sources.open_engine(server)
+    try:
+        report = test_contract(contract, engine=database, base_dir=mesh_root)
+        table = sources.register_object(database, server, obj["name"], obj.get("physicalName"), mesh_root)
+        reader = database.query(exp.select("*").from_(table_expression(table)).sql(database.dialect))
+        with pq.ParquetWriter(str(target), reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+    finally:
+        database.close()
+    return report
 
 
 def related_tables(run: ProductRun, port: OutputPort) -> dict[str, Any]:

@@ -17,11 +17,14 @@ def status(workspace: Workspace) -> list[dict[str, Any]]:
     """Return one entry per product: last published version of each port, its age, the last run.
 
     Each entry: ``product``, ``ports`` (``name``, ``location``, ``deltaVersion``, ``publishedAt``,
-    ``runId``), ``ageSeconds`` (since the oldest port's last publication; ``None`` if never published).
+    ``runId``), ``ageSeconds`` (since the oldest port's last publication; ``None`` if never published),
+    ``lastRun`` (status of the last recorded run), ``lastRunAt`` and ``warnings`` (the names of the
+    warnings of that run, which stay open until a run passes them).
     """
     from quanta import storage
 
     now = datetime.now(UTC)
+    last = _last_runs(workspace)
     entries = []
     for product in workspace.products.values():
         ports, stamps = [], []
@@ -41,14 +44,39 @@ def status(workspace: Workspace) -> list[dict[str, Any]]:
                 }
             )
         published = len(stamps) == len(ports) and bool(ports)
+        run = last.get(product.key, {})
         entries.append(
             {
                 "product": product.key,
                 "ports": ports,
                 "ageSeconds": (now - min(stamps)).total_seconds() if published else None,
+                "lastRun": run.get("status"),
+                "lastRunAt": run.get("startedAt"),
+                "warnings": run.get("warnings"),
             }
         )
     return entries
+
+
+def _last_runs(workspace: Workspace) -> dict[str, dict[str, Any]]:
+    """Each product's last recorded run: status, start and its open warnings (failed non-blocking checks)."""
+    from quanta.registry import open_reader
+
+    url = workspace.config.registry_url(workspace.root)
+    found: dict[str, dict[str, Any]] = {}
+    with open_reader(url, base_dir=workspace.root) as reader:
+        for run in reader.last_runs(status=("passed", "warned", "blocked", "failed")):
+            warnings = [
+                c.rule_name or c.rule_id
+                for c in reader.check_results(run.id, status="failed")
+                if (c.severity or "error") != "error"
+            ]
+            found[f"{run.domain}.{run.product}"] = {
+                "status": run.status,
+                "startedAt": run.started_at.isoformat(timespec="seconds"),
+                "warnings": warnings,
+            }
+    return found
 
 
 def runs(workspace: Workspace, product: str | None = None, *, limit: int = 20) -> list[dict[str, Any]]:

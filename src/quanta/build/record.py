@@ -206,31 +206,45 @@ class Record(Stage):
 
 @contextmanager
 def finishers(
-    workspace: Workspace, build_id: str, options: Mapping[str, Any]
+    workspace: Workspace, build_id: str, options: Mapping[str, Any], *, interrupted: bool
 ) -> Iterator[tuple[tuple[Stage, ...], dict[str, Any]]]:
-    """Open the registry, reconcile it, record the build as running, yield the finisher stages.
+    """Open the registry, reconcile it if needed, record the build as running, yield the finisher stages.
 
     Call it holding the mesh lock.
 
+    Args:
+        workspace: the mesh.
+        build_id: this build's id.
+        options: the build's options, recorded with it.
+        interrupted: whether an earlier build left evidence of an interruption (see
+            :func:`reconcile_mesh`).
+
     Yields:
-        ``(stages, outcome)``: the record (and lineage) stages, and a dict holding ``reconciled`` (one
-        line per repair made at start-up) whose ``status`` (and ``error``) the caller sets from
+        ``(stages, outcome)``: the record and lineage stages, and a dict holding ``reconciled`` (one line
+        per repair made at start-up) whose ``status`` (and ``error``) the caller sets from
         :func:`finish_status`; on exit the build is marked with it (``failed`` if never set).
     """
+    from quanta.build.lineage import EmitLineage, LazyEmitter
+
     registry = open_mesh_registry(workspace)
+    emitter = LazyEmitter(workspace)
     try:
         outcome: dict[str, Any] = {
             "status": "failed",
             "error": "the build stopped unexpectedly",
-            "reconciled": reconcile_mesh(workspace, registry),
+            "reconciled": reconcile_mesh(workspace, registry) if interrupted else [],
         }
         registry.start_build(trigger="cli", options=dict(options), build_id=build_id)
         stages: tuple[Stage, ...] = (Record(registry=registry, build_id=build_id),)
+        if emitter.enabled:
+            namespace = workspace.config.lineage_namespace()
+            stages += (EmitLineage(emitter=emitter, namespace=namespace, build_id=build_id),)
         try:
             yield stages, outcome
         finally:
             registry.finish_build(build_id, outcome["status"], outcome.get("error"))
     finally:
+        emitter.close()
         registry.close()
 
 
@@ -246,7 +260,10 @@ def finish_status(statuses: list[str], warned: bool) -> str:
 def reconcile_mesh(workspace: Workspace, registry: Registry) -> list[str]:
     """Repair what an interrupted build left behind (registry vs. Delta logs, leftover files).
 
-    Call it holding the mesh lock. Returns one line per repair, for the build summary.
+    Call it holding the mesh lock, when :func:`interrupted` says an earlier build did not finish.
+
+    Returns:
+        One line per repair, for the build summary.
     """
     from quanta.registry import reconcile
 
@@ -259,6 +276,26 @@ def reconcile_mesh(workspace: Workspace, registry: Registry) -> list[str]:
     lines += [f"committed version {uri} v{version} recorded" for uri, version in report.adopted_versions]
     lines += [f"removed leftover {path}" for path in report.removed_files]
     return lines
+
+
+#: Written when a build starts and removed when it ends: its presence at start-up means the previous
+#: build was interrupted.
+RUNNING_MARKER = ".quanta/build.running"
+
+
+def interrupted(workspace: Workspace) -> bool:
+    """Whether an earlier build left evidence of an interruption (call it holding the mesh lock).
+
+    Evidence is the running marker of a build that never finished, or files in the staging area. A full
+    reconciliation opens every table, so it runs only then: a build that finished, however it ended,
+    recorded every commit it made before removing its marker.
+    """
+    from quanta.storage import staging_root
+
+    if (workspace.root / RUNNING_MARKER).exists():
+        return True
+    staging = staging_root(workspace.storage_root)
+    return staging.is_dir() and any(staging.iterdir())
 
 
 def recent_runs(workspace: Workspace, key: str | None, *, limit: int = 20) -> list[dict[str, Any]]:

@@ -46,6 +46,7 @@ class StageFailed(QuantaError):
         product: the product key.
         cause: the underlying error (a :class:`QuantaError` for a user's mistake).
         blocked: whether the failure is a gate decision (blocking checks failed) rather than an error.
+        seconds: how long the stage ran before failing.
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class StageFailed(QuantaError):
         self.product = product
         self.cause = cause
         self.blocked = blocked
+        self.seconds = 0.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class ProductResult:
         sources: source checks (availability, schema drift) by input port, as check dicts.
         run_id: the registry run id, when recorded.
         fingerprint: the run fingerprint.
+        engine_cpu_seconds: CPU time of the product's thread inside the engine.
     """
 
     product: str
@@ -122,6 +125,7 @@ class ProductResult:
     sources: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
     run_id: str | None = None
     fingerprint: str | None = None
+    engine_cpu_seconds: float = 0.0
 
     @property
     def checks(self) -> list[dict[str, Any]]:
@@ -150,6 +154,7 @@ class ProductResult:
             "reason": self.reason,
             "seconds": round(self.seconds, 3),
             "engineSeconds": round(self.engine_seconds, 3),
+            "engineCpuSeconds": round(self.engine_cpu_seconds, 3),
             "runId": self.run_id,
             "fingerprint": self.fingerprint,
             "checks": {k: self.count(k) for k in ("passed", "warned", "failed")},

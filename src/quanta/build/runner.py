@@ -27,14 +27,6 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _engine(workspace: Workspace):
-    from quanta.engine import DuckDBEngine
-
-    tmp = workspace.root / ".quanta" / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    return DuckDBEngine(memory_limit=workspace.config.memory_limit, temp_directory=tmp)
-
-
 class Runner:
     """Runs the stages of the products of one plan.
 
@@ -58,6 +50,7 @@ class Runner:
         on_event: ProgressCallback = ignore,
         finishers: Sequence[Stage] = (),
         build_id: str | None = None,
+        tables: dict[tuple[str, str], tuple[int, str | None]] | None = None,
     ) -> None:
         self.workspace = workspace
         self.graph = graph
@@ -66,6 +59,14 @@ class Runner:
         self.on_event = on_event
         self.finishers = tuple(finishers)
         self.build_id = build_id or new_id()
+        if tables is None:
+            from quanta.build.state import published_tables
+
+            tables = published_tables(workspace)
+        self.tables = tables
+        from quanta.build.engines import EnginePool
+
+        self.engines = EnginePool(workspace.root / ".quanta" / "tmp", workspace.config.memory_limit)
 
     def run(self) -> list[ProductResult]:
         """Run every product of the plan; return their results in plan order."""
@@ -75,6 +76,15 @@ class Runner:
             for p in self.plan.products
         }
         results: dict[str, ProductResult] = {}
+        try:
+            self._schedule(waiting, selected, results)
+        finally:
+            self.engines.close()
+        return [results[p.key] for p in self.plan.products]
+
+    def _schedule(
+        self, waiting: dict[str, set[str]], selected: set[str], results: dict[str, ProductResult]
+    ) -> None:
         running: dict[Future[ProductResult], str] = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="quanta-build") as pool:
             while waiting or running:
@@ -90,7 +100,6 @@ class Runner:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     results[running.pop(future)] = future.result()
-        return [results[p.key] for p in self.plan.products]
 
     def _references(self, key: str) -> set[str]:
         """Products whose published data the gate of ``key`` reads (relationship targets).
@@ -131,6 +140,8 @@ class Runner:
             self.workspace.products[key],
             self.build_id,
             new_id(),
+            tables=self.tables,
+            engines=self.engines,
             started_at=datetime.now(UTC),
         )
         start = time.perf_counter()
@@ -138,7 +149,6 @@ class Runner:
         stages: list[StageResult] = []
         failure: StageFailed | None = None
         try:
-            run.engine = _engine(self.workspace)
             for stage_type in DATA_STAGES:
                 stage = Resolve(force=self.plan.force) if stage_type is Resolve else stage_type()
                 stages.append(self._stage(run, stage))
@@ -148,9 +158,11 @@ class Runner:
                     self._begin(run)
         except StageFailed as error:
             failure = error
-            stages.append(StageResult(error.stage, "failed", 0.0, detail={"error": error.message}))
+            stages.append(StageResult(error.stage, "failed", error.seconds, detail={"error": error.message}))
             self.on_event(
-                BuildEvent("stage_finished", key, error.stage, "failed", detail={"error": error.message})
+                BuildEvent(
+                    "stage_finished", key, error.stage, "failed", error.seconds, {"error": error.message}
+                )
             )
         except Exception as error:  # an unexpected failure still must not take the other products down
             failure = StageFailed(_current_stage(stages), key, f"{type(error).__name__}: {error}")
@@ -166,7 +178,7 @@ class Runner:
                     stages.append(StageResult(finisher.name, "failed", 0.0, detail={"error": message}))
             result = self._result(run, stages, failure, time.perf_counter() - start)
         if run.engine is not None:
-            run.engine.close()
+            self.engines.release(run.engine)
         run.cleanup()
         self.on_event(
             BuildEvent(
@@ -242,6 +254,7 @@ class Runner:
             {name: tuple(report_checks(r)) for name, r in run.source_reports.items()},
             None if run.skip else run.run_id,
             run.fingerprint,
+            run.engine_cpu_seconds,
         )
 
 
@@ -263,11 +276,19 @@ def run_plan(
     on_event: ProgressCallback = ignore,
     finishers: Sequence[Stage] = (),
     build_id: str | None = None,
+    tables: dict[tuple[str, str], tuple[int, str | None]] | None = None,
 ) -> BuildResult:
     """Run ``plan`` and return the build's result (no lock, no reconciliation: see :func:`build`)."""
     start = time.perf_counter()
     runner = Runner(
-        workspace, graph, plan, jobs=jobs, on_event=on_event, finishers=finishers, build_id=build_id
+        workspace,
+        graph,
+        plan,
+        jobs=jobs,
+        on_event=on_event,
+        finishers=finishers,
+        build_id=build_id,
+        tables=tables,
     )
     on_event(BuildEvent("build_started", detail={"products": [p.key for p in plan.products]}))
     products = runner.run()

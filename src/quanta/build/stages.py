@@ -23,11 +23,13 @@ from quanta.mesh.plan import source_server
 
 @contextmanager
 def _engine_time(run: ProductRun):
-    start = time.perf_counter()
+    """Count the block as time inside the engine (wall time, and CPU time of this thread)."""
+    start, cpu = time.perf_counter(), time.thread_time()
     try:
         yield
     finally:
         run.engine_seconds += time.perf_counter() - start
+        run.engine_cpu_seconds += time.thread_time() - cpu
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,13 @@ class Stage:
         engine_before = run.engine_seconds
         try:
             detail = self.execute(run)
-        except StageFailed:
+        except StageFailed as error:
+            error.seconds = time.perf_counter() - start
             raise
         except QuantaError as error:
-            raise StageFailed(self.name, run.key, error) from error
+            failure = StageFailed(self.name, run.key, error)
+            failure.seconds = time.perf_counter() - start
+            raise failure from error
         return StageResult(
             self.name, "ok", time.perf_counter() - start, run.engine_seconds - engine_before, detail or {}
         )
@@ -75,7 +80,7 @@ class Resolve(Stage):
         for port in run.product.input_ports:
             if port.source is not None:
                 server = source_server(port)
-                location = str(server.get("path") or server.get("host") or server.get("type"))
+                location = _source_location(run, server)
                 identity = source_identity(run.workspace.root, server)
                 run.inputs[port.name] = InputSnapshot(
                     port.name, port.contract_id, "source", location, None, identity
@@ -85,8 +90,7 @@ class Resolve(Stage):
             producer = run.workspace.products[edge.producer]
             output = next(p for p in producer.output_ports if p.name == edge.port)
             location = run.workspace.table_location(producer, output)
-            with _engine_time(run):
-                version = storage.latest_version(location)
+            version = run.tables.get((edge.producer, edge.port), (None, None))[0]
             if version is None:
                 raise StageFailed(
                     self.name,
@@ -105,6 +109,7 @@ class Resolve(Stage):
         detail = {"inputs": {n: s.identity for n, s in run.inputs.items()}, "unchanged": run.skip}
         if run.skip:
             return detail
+        run.open_engine()
         for port in run.product.input_ports:
             snapshot = run.inputs[port.name]
             with _engine_time(run):
@@ -126,13 +131,22 @@ class Resolve(Stage):
 
     @staticmethod
     def _unchanged(run: ProductRun) -> bool:
-        from quanta import storage
+        return all(
+            run.tables.get((run.key, port.name), (None, None))[1] == run.fingerprint
+            for port in run.planned.ports
+        )
 
-        for port in run.planned.ports:
-            latest = storage.list_versions(port.location, limit=1)
-            if not latest or latest[0].fingerprint != run.fingerprint:
-                return False
-        return True
+
+def _source_location(run: ProductRun, server: dict[str, Any]) -> str:
+    """Where a source is: its absolute path for file servers, ``host:port/database`` otherwise."""
+    from pathlib import Path
+
+    raw = server.get("path") or server.get("database")
+    if raw and str(server.get("type")) in ("local", "duckdb", "sqlite"):
+        path = Path(str(raw))
+        return str(path if path.is_absolute() else run.workspace.root / path)
+    host = f"{server.get('host', '')}:{server.get('port', '')}/{server.get('database', '')}"
+    return host if server.get("host") else str(server.get("type"))
 
 
 def _blocks(check: dict[str, Any]) -> bool:
@@ -211,6 +225,7 @@ class Publish(Stage):
                     fingerprint=run.fingerprint,
                 )
             run.published[port.name] = published
+            run.tables[(run.key, port.name)] = (published.version, run.fingerprint)
             versions[port.name] = published.version
         return {"versions": versions}
 

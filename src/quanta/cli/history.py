@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("text", "--format", help="text or json."), mesh: Path = MESH_OPTION
     ) -> None:
         """Show every product's published versions, their freshness and open warnings."""
+        from rich import box
         from rich.table import Table
 
         from quanta.facade import Mesh
@@ -38,19 +39,27 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             console().print_json(json.dumps(entries, default=str))
             return
-        table = Table(title="Product status", title_justify="left")
-        for column in ("product", "ports (delta version)", "published", "open warnings"):
-            table.add_column(column)
+        table = Table(title="Product status", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
+        for column in ("product", "version", "published", "last run", "warnings"):
+            table.add_column(column, no_wrap=True)
         for entry in entries:
-            ports = ", ".join(
-                f"{p['name']} v{p['deltaVersion']}" if p["deltaVersion"] is not None else f"{p['name']} -"
+            versions = ", ".join(
+                ("-" if p["deltaVersion"] is None else f"v{p['deltaVersion']}")
+                + ("" if p["name"] == entry["product"].split(".")[1] else f" ({p['name']})")
                 for p in entry["ports"]
             )
-            warnings = entry.get("warnings")
+            warnings = entry.get("warnings") or []
             table.add_row(
-                entry["product"], ports, _age(entry["ageSeconds"]), "" if warnings is None else str(warnings)
+                entry["product"],
+                versions,
+                _age(entry["ageSeconds"]),
+                entry.get("lastRun") or "",
+                str(len(warnings)),
             )
         console().print(table)
+        for entry in entries:
+            for warning in entry.get("warnings") or []:
+                console().print(f"  [yellow]warning[/] {entry['product']}: {warning}")
 
     @app.command("runs")
     def runs(
@@ -60,6 +69,7 @@ def register(app: typer.Typer) -> None:
         mesh: Path = MESH_OPTION,
     ) -> None:
         """List the most recent build runs, newest first."""
+        from rich import box
         from rich.table import Table
 
         from quanta.facade import Mesh
@@ -68,13 +78,12 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             console().print_json(json.dumps(entries, default=str))
             return
-        table = Table(title="Build runs", title_justify="left")
-        columns = ("started (UTC)", "product", "status", "passed", "warned", "failed", "seconds", "run")
-        for column in columns:
-            table.add_column(column)
+        table = Table(title="Build runs", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
+        for column in ("started", "product", "status", "pass", "warn", "fail", "s"):
+            table.add_column(column, no_wrap=True)
         for run in entries:
             cells = [("" if run.get(key) is None else str(run[key])) for key in _RUN_KEYS]
-            cells[-1] = cells[-1][:8]
+            cells[0] = cells[0][5:16].replace("T", " ")
             table.add_row(*cells)
         console().print(table)
 
@@ -100,7 +109,7 @@ def register(app: typer.Typer) -> None:
             console().print(_tree(tree))
 
 
-_RUN_KEYS = ("startedAt", "product", "status", "passed", "warned", "failed", "seconds", "runId")
+_RUN_KEYS = ("startedAt", "product", "status", "passed", "warned", "failed", "seconds")
 
 
 def _tree(tree: dict[str, Any]) -> Any:

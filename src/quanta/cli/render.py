@@ -126,17 +126,19 @@ def render_build(console: Any, result: Any) -> None:
     from rich import box
     from rich.table import Table
 
-    table = Table(title=f"Build of mesh {result.mesh}", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(
+        title=f"Build of mesh {result.mesh}", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1)
+    )
     for column, justify in (
         ("product", "left"),
         ("status", "left"),
         ("rows", "right"),
-        ("passed", "right"),
-        ("warned", "right"),
-        ("failed", "right"),
-        ("seconds", "right"),
+        ("pass", "right"),
+        ("warn", "right"),
+        ("fail", "right"),
+        ("s", "right"),
     ):
-        table.add_column(column, justify=justify, no_wrap=column in ("product", "status"))
+        table.add_column(column, justify=justify, no_wrap=True)
     for product in result.products:
         rows = product.rows
         table.add_row(
@@ -146,7 +148,7 @@ def render_build(console: Any, result: Any) -> None:
             str(product.count("passed")),
             str(product.count("warned")),
             str(product.count("failed")),
-            f"{product.seconds:.2f}",
+            f"{product.seconds:.1f}",
         )
     console.print(table)
     for line in result.reconciled:

@@ -38,6 +38,13 @@ class LineageConfig(BaseModel):
     url: str | None = Field(
         None, description="Endpoint URL (transport `http`), e.g. `http://localhost:5000`."
     )
+    endpoint: str = Field(
+        "api/v1/lineage", description="Lineage endpoint path under `url` (transport `http`)."
+    )
+    api_key_env: str | None = Field(
+        None, description="Environment variable holding a bearer token for the endpoint (transport `http`)."
+    )
+    timeout: float = Field(5.0, description="Seconds per HTTP request (transport `http`).")
     namespace: str | None = Field(
         None, description="OpenLineage job namespace; defaults to `quanta://<mesh name>`."
     )

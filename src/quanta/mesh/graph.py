@@ -8,6 +8,7 @@ descriptors; a cycle names every descriptor on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 
 from quanta.errors import ConfigError
@@ -47,13 +48,27 @@ class ProductGraph:
     products: tuple[str, ...]
     edges: tuple[Edge, ...]
 
+    @cached_property
+    def _up(self) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for edge in self.edges:
+            found.setdefault(edge.consumer, set()).add(edge.producer)
+        return {key: frozenset(value) for key, value in found.items()}
+
+    @cached_property
+    def _down(self) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for edge in self.edges:
+            found.setdefault(edge.producer, set()).add(edge.consumer)
+        return {key: frozenset(value) for key, value in found.items()}
+
     def upstream(self, key: str) -> set[str]:
         """The direct upstream products of ``key``."""
-        return {edge.producer for edge in self.edges if edge.consumer == key}
+        return set(self._up.get(key, ()))
 
     def downstream(self, key: str) -> set[str]:
         """The direct downstream products of ``key``."""
-        return {edge.consumer for edge in self.edges if edge.producer == key}
+        return set(self._down.get(key, ()))
 
     def ancestors(self, key: str) -> set[str]:
         """Every product ``key`` depends on, transitively (not ``key`` itself)."""

@@ -24,6 +24,7 @@ from quanta.errors import ConfigError, Diagnostic, SpecError
 from quanta.mesh.config import MESH_FILE, MeshConfig, load_mesh_config
 
 if TYPE_CHECKING:
+    from quanta.mesh.cache import DocumentCache
     from quanta.spec import Contract, Product
 
 DESCRIPTOR_FILE = "product.odps.yaml"
@@ -205,17 +206,21 @@ def load_workspace(start: str | Path = ".") -> Workspace:
             contract or has no transform, or two products publishing one contract id.
         SpecError: a descriptor or contract is not loadable YAML.
     """
+    from quanta.mesh.cache import DocumentCache
+
     root = find_mesh_root(start)
     workspace = Workspace(root=root, config=load_mesh_config(root))
     domains_dir = root / "domains"
     if not domains_dir.is_dir():
         return workspace
+    cache = DocumentCache(root)
     for domain_dir in sorted(p for p in domains_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         domain = _load_domain(domain_dir)
         workspace.domains[domain.name] = domain
         for product_dir in sorted(p for p in domain_dir.iterdir() if (p / DESCRIPTOR_FILE).is_file()):
-            product = _load_product(domain.name, product_dir)
+            product = _load_product(domain.name, product_dir, cache)
             workspace.products[product.key] = product
+    cache.save()
     _check_unique_contracts(workspace)
     return workspace
 
@@ -242,14 +247,15 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value).strip()
 
 
-def _load_product(domain: str, folder: Path) -> ProductSpec:
-    from quanta.spec import load_contract, load_product
+def _load_product(domain: str, folder: Path, cache: DocumentCache) -> ProductSpec:
+    from quanta.spec import Product
+    from quanta.spec.documents import contract_from
 
-    descriptor = load_product(folder / DESCRIPTOR_FILE)
+    descriptor = Product(cache.load(folder / DESCRIPTOR_FILE), folder / DESCRIPTOR_FILE)
     contracts: dict[str, Contract] = {}
     contract_files: dict[str, Path] = {}
     for path in sorted((folder / "contracts").glob("*.odcs.yaml")):
-        contract = load_contract(path)
+        contract = contract_from(cache.load(path), path)
         if not contract.id:
             raise ConfigError(f"{path}: the contract has no `id`; add `id: {domain}.{folder.name}.<port>`")
         if contract.id in contracts:

@@ -35,7 +35,7 @@ test: lint
 demo: sync
 	rm -rf $(DEMO_DIR)
 	$(RUN) quanta init --example nycflights $(DEMO_DIR)
-	$(RUN) quanta build --mesh $(DEMO_DIR) --jobs 2
+	$(RUN) quanta build --mesh $(DEMO_DIR) --jobs 2 && $(RUN) quanta serve --mesh $(DEMO_DIR) --anonymous-discovery --port $(or $(DEMO_PORT),8000)
 
 bench: sync
 	$(RUN) python benchmarks/lint.py

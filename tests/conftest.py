@@ -56,3 +56,24 @@ def postgres_url(postgres_server, request) -> str:
 
     name = re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
     return postgres_server.create_database(name)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server (moto in server mode) for the session (see ``tests/support/s3.py``)."""
+    import importlib.util
+
+    require(importlib.util.find_spec("moto") is not None, "moto[server] (make sync installs it)")
+    from tests.support.s3 import start_s3
+
+    server = start_s3()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def s3_env(s3_server, monkeypatch):
+    """Point Quanta's object-store settings at the test S3 server through the ``AWS_*`` variables."""
+    for key, value in s3_server.environment().items():
+        monkeypatch.setenv(key, value)
+    return s3_server

@@ -35,6 +35,27 @@ def test_request_then_approve_records_every_transition(service) -> None:
     assert all(t.at.tzinfo is not None for t in stored.transitions)
 
 
+def test_agreements_of_consuming_products_are_mesh_edges(service) -> None:
+    agreement = service.request(
+        "operations.flights", "reference.carriers.carriers", "enrich", requested_by="olga"
+    )
+    assert service.edges() == []
+    service.approve(agreement.id, "rita")
+    assert service.edges() == [("operations.flights", "reference.carriers.carriers", agreement.id)]
+
+
+def test_agreement_changes_feed_the_event_outbox(service) -> None:
+    from quanta.registry import RegistryReader
+
+    agreement = service.request("bob", FLIGHTS, "planning")
+    service.approve(agreement.id, "olga")
+    reader = RegistryReader(service.store.engine, str(service.store.engine.url))
+    events = [e for e in reader.events() if e.type.startswith("agreement.")]
+    assert [e.type for e in events] == ["agreement.request", "agreement.activate"]
+    assert events[0].product == "operations.flights"
+    assert events[0].payload["agreementId"] == agreement.id and events[1].payload["state"] == "active"
+
+
 def test_purpose_is_required_and_names_are_checked(service) -> None:
     with pytest.raises(AgreementError, match="purpose"):
         service.request("ana", FLIGHTS, "  ")

@@ -134,3 +134,14 @@ def test_names_are_quoted_safely() -> None:
         agreement_policy(
             "x", consumer="bad\nname", consumer_kind="user", port=FLIGHTS.key, pii=False, ends_at=None
         )
+
+
+def test_a_team_principal_is_decided_for_itself() -> None:
+    analytics = PrincipalRef("analytics", "team", frozenset({"analytics"}))
+    policy = agreement_policy(
+        "a", consumer="analytics", consumer_kind="team", port=FLIGHTS.key, pii=False, ends_at=None
+    )
+    flights, salaries = Authorizer(CATALOG).decide(analytics, [FLIGHTS, SALARIES], [("a", policy)])
+    assert flights.query and not salaries.query
+    [own] = Authorizer(CATALOG).decide(PrincipalRef("ops", "team", frozenset({"ops"})), [FLIGHTS], [])
+    assert own.query and own.pii

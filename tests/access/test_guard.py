@@ -77,6 +77,7 @@ ESCAPES: list[tuple[str, str]] = [
     ("use", "USE other"),
     ("checkpoint", "CHECKPOINT"),
     ("vacuum", "VACUUM"),
+    ("huge statement", "SELECT 1" + " + 1" * 30_000),
 ]
 
 

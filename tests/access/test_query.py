@@ -67,6 +67,8 @@ def test_unknown_port_is_a_clear_error(granted) -> None:
 
     with pytest.raises(UnknownPort, match=r"operations\.flights\.nope"):
         granted.query("bob", "SELECT * FROM operations.flights.nope")
+    last = granted.audit(limit=1)[0]
+    assert (last.decision, last.ports) == ("deny", ("operations.flights.nope",))
 
 
 def test_time_travel_by_version_timestamp_and_run(granted, mesh: Path) -> None:
@@ -146,3 +148,29 @@ def test_quanta_connect_runs_enforced_queries(granted, mesh: Path, monkeypatch) 
     monkeypatch.setenv("QUANTA_TOKEN", token.token)
     with quanta.connect(mesh=mesh) as session:
         assert session.principal.name == "bob"
+
+
+def test_entry_points_for_the_http_api(mesh: Path, monkeypatch) -> None:
+    from quanta.access import authenticate_token, open_access
+
+    monkeypatch.setenv("QUANTA_REGISTRY_URL", f"sqlite:///{mesh / '.quanta' / 'registry.db'}")
+    service = open_access(mesh)
+    assert open_access(mesh / "domains") is service  # cached per mesh root
+    agreement = service.request("bob", FLIGHTS, purpose="dashboard", ends_at="2099-01-01")
+    assert agreement.ends_at is not None and agreement.ends_at.year == 2099
+    service.transition(agreement.id, "approve", actor="olga")
+    assert [a.id for a in service.list_agreements(consumer="bob")] == [agreement.id]
+    sample = service.read_port("bob", FLIGHTS, limit=2).read_all()
+    assert sample.num_rows == 2 and sample.column("tailnum").to_pylist() != DATA[FLIGHTS]["tailnum"][:2]
+    token = service.create_token("bob")
+    assert authenticate_token(mesh, token.token).name == "bob"
+    assert authenticate_token(mesh, "qt_0000000000000000_" + "x" * 43) is None
+    with pytest.raises(Exception, match="unknown action"):
+        service.transition(agreement.id, "delete", actor="olga")
+    contract_file = mesh / "domains/operations/flights/contracts/flights.odcs.yaml"
+    contract_file.write_text(contract_file.read_text().replace("version: 1.0.0", "version: 2.0.0"))
+    import os
+
+    os.utime(contract_file, (1, 1))
+    reloaded = open_access(mesh)
+    assert reloaded is not service and reloaded.catalog.port(FLIGHTS).contract_version == "2.0.0"

@@ -101,6 +101,10 @@ def test_one_weather_reading_has_an_impossible_wind_speed(raw, mesh: ExampleMesh
     origin, time_hour, speed = readings[0]
     assert (origin, round(speed)) == ("EWR", 1_048)
     assert time_hour.isoformat() == "2013-02-12T08:00:00+00:00"
+    # Every other reading is at most 42.6 mph, as the rule's description says.
+    assert scalar(raw, "SELECT MAX(wind_speed) FROM weather WHERE wind_speed <= 100") == pytest.approx(
+        42.57886
+    )
     rule = _rule(
         mesh, "climate.airport_weather.airport_weather", "wind_speed", "airport_weather_wind_speed_range"
     )

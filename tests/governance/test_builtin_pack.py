@@ -147,3 +147,13 @@ def test_the_example_mesh_passes_with_honest_warnings():
     for certification in results.values():
         for verdict in certification.warnings:
             assert verdict.effective_severity == "warning" and not verdict.blocking
+
+
+def test_a_scaffolded_product_passes_the_pack_quanta_init_enables(tmp_path):
+    from quanta.mesh.scaffold import init_mesh, new_product
+
+    root = init_mesh(tmp_path / "m")
+    install_builtin_pack(root)
+    new_product(root, "sales", "demo")
+    (certification,) = certify_all(root).values()
+    assert certification.status == "OK" and certification.warnings == []

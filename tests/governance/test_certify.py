@@ -158,3 +158,17 @@ def test_only_selected_policies_and_report_round_trip(mesh):
     assert data["status"] == "OK" and data["blocksPublication"] is False and data["summary"]["passed"] == 2
     again = Certification.from_dict(data)
     assert again == certification
+
+
+def test_certifying_products_in_parallel_threads_gives_the_sequential_results(mesh):
+    from concurrent.futures import ThreadPoolExecutor
+
+    policies = load_policies(mesh)
+    products = find_products(mesh) * 4
+
+    def run(p):
+        return certify(policies, p.product, p.contracts, domain=p.domain_info).summary()
+
+    sequential = [run(p) for p in products]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(run, products)) == sequential

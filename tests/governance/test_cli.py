@@ -113,3 +113,23 @@ def test_lint_diagnostics_point_at_the_deciding_field(mesh):
     assert diagnostic.code == "policy.pii-classified" and diagnostic.severity == "error"
     assert diagnostic.file == str(contract) and diagnostic.path == "schema[0].properties[2].classification"
     assert "classification: public" in contract.read_text().splitlines()[diagnostic.line - 1]
+
+
+def test_quanta_lint_inside_a_mesh_runs_the_policies(mesh):
+    clean = invoke("lint", mesh, "--format", "json")
+    assert clean.exit_code == 0, clean.output
+    descriptor = mesh / "domains/sales/orders/product.odps.yaml"
+    descriptor.write_text(descriptor.read_text().replace("support:", "channels:"), encoding="utf-8")
+    domain = write_policy(mesh / "domains/sales/policies", "weaker", "id: owner-team\nseverity: info\n")
+    result = invoke("lint", mesh, "--format", "json")
+    assert result.exit_code == 1
+    reports = {r["file"]: r for r in json.loads(result.output)}
+    codes = {d["code"] for r in reports.values() for d in r["errors"]}
+    assert "policy.weakens-mandatory" in codes
+    assert [
+        d["line"] for r in reports.values() for d in r["errors"] if d["code"] == "policy.weakens-mandatory"
+    ] == [2]
+    assert str(domain) in reports
+    # Linting one other file of the mesh shows only what concerns that file.
+    other = mesh / "domains/sales/customers/product.odps.yaml"
+    assert invoke("lint", other).exit_code == 0

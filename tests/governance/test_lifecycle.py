@@ -52,3 +52,29 @@ def test_a_new_major_version_starts_a_new_lifecycle():
 def test_first_version_needs_a_known_status():
     assert check_lifecycle(None, contract()) == []
     assert check_lifecycle(None, contract(status="shipping"))[0].code == "lifecycle.unknown-status"
+
+
+def test_a_major_change_notice_says_what_changed_and_until_when_the_old_version_lives():
+    from quanta.governance import major_change_notice
+
+    old = contract(
+        slaProperties=[
+            {"property": "endOfSupport", "value": "2027-01-01T00:00:00Z"},
+            {"property": "endOfLife", "value": "2027-06-30T00:00:00Z"},
+        ],
+        schema=[{"name": "t", "properties": [{"name": "a"}, {"name": "b"}]}],
+    )
+    minor = {
+        **old,
+        "version": "1.3.0",
+        "schema": [{"name": "t", "properties": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}],
+    }
+    assert major_change_notice(old, minor) is None
+    major = {**old, "version": "2.0.0", "schema": [{"name": "t", "properties": [{"name": "a"}]}]}
+    notice = major_change_notice(old, major)
+    assert (notice.old_version, notice.new_version) == ("1.2.0", "2.0.0")
+    assert (notice.end_of_support, notice.end_of_life) == ("2027-01-01T00:00:00Z", "2027-06-30T00:00:00Z")
+    assert [c.path for c in notice.changes] == ["schema[0].properties[1]"]
+    assert notice.affects("1.0.0") and notice.affects("1.2.0") and not notice.affects("2.0.0")
+    event = notice.to_event()
+    assert event["type"] == "contract.major-change" and event["changes"][0]["kind"] == "removed"

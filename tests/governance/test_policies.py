@@ -61,7 +61,22 @@ def test_cel_syntax_error_in_a_block_scalar_points_into_the_block(bare_mesh):
     )
     (diagnostic,) = lint_policies(bare_mesh).diagnostics
     assert diagnostic.code == "policy.cel-syntax"
-    assert diagnostic.line in (7, 8)  # folded scalars join lines; the error is inside the block
+    # The folded block joins its lines with spaces; the parser stops inside `!==` on the block's 2nd line.
+    line = (bare_mesh / "policies/block.yaml").read_text().splitlines()[diagnostic.line - 1]
+    assert diagnostic.line == 8 and line[diagnostic.column - 1] == "=", diagnostic
+
+
+def test_cel_syntax_error_in_a_literal_block_and_a_when_filter(bare_mesh):
+    write_policy(
+        bare_mesh / "policies",
+        "literal",
+        "id: literal\ntitle: L\nseverity: error\nscope: product\nstatus: enforced\n"
+        "when: 'product.name ==  '\nrule: |\n  has(product.team)\n    && product.team.name !== ''\n",
+    )
+    when, rule = sorted(lint_policies(bare_mesh).diagnostics, key=lambda d: d.line)
+    assert (when.path, when.line, rule.path, rule.line) == ("when", 6, "rule", 9)
+    lines = (bare_mesh / "policies/literal.yaml").read_text().splitlines()
+    assert lines[5][when.column - 1] == "=" and lines[8][rule.column - 1] == "="
 
 
 @pytest.mark.parametrize(

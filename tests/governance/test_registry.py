@@ -50,15 +50,33 @@ def test_a_recorded_certification_is_what_certify_shows(mesh):
     assert product_certification(mesh, "sales.orders", fresh=True).source == "files"
 
 
+def publish(registry, product) -> None:
+    """Record the product and a snapshot of its port gated on its contract's version."""
+    from quanta.registry import SnapshotRecord
+
+    register(registry, product)
+    (contract_id, contract), *_ = product.contracts.items()
+    snapshot = SnapshotRecord("orders", "file:///tables/orders", 0, 1, (), contract_id, contract.version)
+    registry.record_snapshot(None, product.domain, product.name, snapshot)
+
+
 def test_change_control_against_the_published_contract(mesh):
     from quanta.registry import open_registry
 
     orders = next(p for p in find_products(mesh) if p.key == "sales.orders")
-    with open_registry(f"sqlite:///{mesh / '.quanta' / 'registry.db'}") as registry:
+    url = f"sqlite:///{mesh / '.quanta' / 'registry.db'}"
+    with open_registry(url) as registry:
         register(registry, orders)
+    assert published_contracts(mesh, orders) == {}  # recorded, but no snapshot published yet
+    with open_registry(url) as registry:
+        publish(registry, orders)
+    assert set(published_contracts(mesh, orders)) == {"sales.orders.orders"}
     path = mesh / "domains/sales/orders/contracts/orders.odcs.yaml"
-    assert set(published_contracts(mesh, ["sales.orders.orders", "nope"])) == {"sales.orders.orders"}
     path.write_text(path.read_text().replace("logicalType: integer", "logicalType: string"), encoding="utf-8")
+    # A later build records the edited text of the same version (and is blocked): still not published.
+    edited = next(p for p in find_products(mesh) if p.key == "sales.orders")
+    with open_registry(url) as registry:
+        register(registry, edited)
     result = diff_against_registry(path, mesh)
     assert result.required == "major" and not result.bump_ok
     certification = product_certification(mesh, "sales.orders", fresh=True).certification

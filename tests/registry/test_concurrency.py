@@ -95,3 +95,28 @@ def test_a_product_lock_times_out_with_a_clear_message(registry_url: str) -> Non
             pass
         with second.product_lock("operations", "flights", timeout=1):
             pass
+
+
+def test_parallel_build_threads_share_one_registry(registry_url: str) -> None:
+    """``quanta build --jobs N`` records products from several threads through one Registry object."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with open_registry(registry_url) as registry:
+        names = [f"p{i}" for i in range(8)]
+        for name in names:
+            registry.register_product(product_record("operations", name))
+        build = registry.start_build()
+
+        def run(name: str) -> str:
+            run_id = registry.start_run(build, "operations", name)
+            with registry.product_lock("operations", name):
+                registry.finish_run(run_id, "passed", checks=[{"status": "passed", "rule_name": name}])
+            return run_id
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            run_ids = list(pool.map(run, names))
+        registry.finish_build(build, "succeeded")
+        assert sorted(r.product for r in registry.last_runs()) == sorted(names)
+        assert all(registry.check_results(r)[0].status == "passed" for r in run_ids)
+        finished = registry.events(types=["run.finished"], limit=100)
+        assert len(finished) == 8 and len({e.id for e in finished}) == 8

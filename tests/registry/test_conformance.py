@@ -234,3 +234,26 @@ def test_mistakes_are_registry_errors(registry: Registry) -> None:
     registry.finish_run(run, "failed", error="boom", checks=[_ForeignResult("error", "sql rule", None)])
     assert registry.run(run).error == "boom"
     assert registry.check_results(run)[0].rule_name == "sql rule"
+
+
+def test_registering_unchanged_files_writes_nothing_and_a_changed_contract_is_kept(
+    registry: Registry,
+) -> None:
+    import dataclasses
+
+    from quanta.registry import ContractRecord
+
+    record = product_record("operations", "flights")
+    registry.register_product(record)
+    before = registry.events()
+    registry.register_product(record)  # a rebuild with nothing changed
+    assert registry.events() == before
+    changed = dataclasses.replace(
+        record,
+        contracts=[ContractRecord("operations.flights.flights", "1.0.1", "id: x\nversion: 1.0.1\n", "c2")],
+    )
+    registry.register_product(changed)
+    assert {c.version for c in registry.contracts("operations.flights.flights")} == {"1.0.0", "1.0.1"}
+    moved = dataclasses.replace(record, ports=[dataclasses.replace(record.ports[0], table_uri="s3://lake/x")])
+    registry.register_product(moved)
+    assert registry.product("operations", "flights").ports[0].table_uri == "s3://lake/x"

@@ -6,6 +6,8 @@ import copy
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quanta.errors import SpecError
 from quanta.spec import load_contract
@@ -284,3 +286,54 @@ def test_real_example_against_an_edited_copy():
     assert paths == [f"schema[0].properties[{last}]", "schema[0].properties[1].logicalType"]
     data = result.to_dict()
     assert data["required"] == "major" and data["changes"][0]["level"] == "major"
+
+
+# -- the threshold rule, checked on sampled metric values -------------------------------------------------------
+OPERATORS = ["mustBe", "mustNotBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo", "mustBeLessThan",
+             "mustBeLessOrEqualTo", "mustBeBetween", "mustNotBeBetween"]  # fmt: skip
+
+
+def _passes(rule: dict, value: float) -> bool:
+    """What a checker does with the metric ``value`` (bounds of between rules included)."""
+    (operator, bound), *_ = ((k, v) for k, v in rule.items() if k in OPERATORS)
+    if operator == "mustBeBetween":
+        return bound[0] <= value <= bound[1]
+    if operator == "mustNotBeBetween":
+        return not bound[0] <= value <= bound[1]
+    return {
+        "mustBe": value == bound,
+        "mustNotBe": value != bound,
+        "mustBeGreaterThan": value > bound,
+        "mustBeGreaterOrEqualTo": value >= bound,
+        "mustBeLessThan": value < bound,
+        "mustBeLessOrEqualTo": value <= bound,
+    }[operator]
+
+
+def _rule(operator: str, a: int, b: int) -> dict:
+    bound = sorted([a, b]) if "Between" in operator else a
+    return {"metric": "nullValues", operator: bound}
+
+
+@given(
+    st.sampled_from(OPERATORS), st.integers(-5, 5), st.integers(-5, 5),
+    st.sampled_from(OPERATORS), st.integers(-5, 5), st.integers(-5, 5),
+)  # fmt: skip
+def test_a_minor_threshold_change_never_lets_through_a_value_that_failed(op1, a1, b1, op2, a2, b2):
+    """Minor (stricter) means: every metric value passing the new rule passed the old one; major means
+    some value passing the new rule failed the old one."""
+    old, new = base(), base()
+    old["schema"][0]["quality"] = [_rule(op1, a1, b1)]
+    new["schema"][0]["quality"] = [_rule(op2, a2, b2)]
+    result = diff_contracts(old, new)
+    samples = [x / 2 for x in range(-30, 31)]
+    let_through = [x for x in samples if _passes(new["schema"][0]["quality"][0], x)
+                   and not _passes(old["schema"][0]["quality"][0], x)]  # fmt: skip
+    if result.required == "minor":
+        assert let_through == []
+    elif result.required == "major":
+        # Real numbers between the samples may be the only ones let through (open bounds); accept
+        # those: a looser rule on a half-integer grid is always visible on a finer one.
+        finer = [x / 8 for x in range(-120, 121)]
+        assert [x for x in finer if _passes(new["schema"][0]["quality"][0], x)
+                and not _passes(old["schema"][0]["quality"][0], x)]  # fmt: skip

@@ -121,3 +121,19 @@ def test_unknown_kind_and_api_version_name_the_supported_ones(tmp_path: Path) ->
     [entry] = json.loads(quanta("lint", "--format", "json", str(other)).stdout)
     assert entry["errors"][0]["code"] == "spec.kind"
     assert "DataContract or DataProduct" in entry["errors"][0]["message"]
+
+
+def test_large_batches_lint_in_worker_processes_with_the_same_results(tmp_path: Path) -> None:
+    from quanta.spec import lint_paths
+    from quanta.spec.lint import PARALLEL_THRESHOLD
+
+    text = (FIXTURES / "valid-contract.odcs.yaml").read_text()
+    for i in range(PARALLEL_THRESHOLD + 6):
+        body = text.replace("operations.flights.flights", f"c{i}")
+        if i % 7 == 0:
+            body = body.replace("version: 1.0.0", "version: one")
+        (tmp_path / f"c{i:03d}.odcs.yaml").write_text(body)
+    parallel = [r.to_dict() for r in lint_paths([tmp_path], jobs=2)]
+    serial = [r.to_dict() for r in lint_paths([tmp_path], jobs=1)]
+    assert parallel == serial
+    assert sum(1 for r in serial if not r["valid"]) == len(range(0, PARALLEL_THRESHOLD + 6, 7))

@@ -186,3 +186,17 @@ def test_load_contract_reads_a_path_given_as_text(tmp_path: Path) -> None:
 def test_dump_yaml_quotes_strings_that_look_like_other_types() -> None:
     data = {"a": "2014-08-02", "b": "true", "c": "1.0", "d": "null"}
     assert load_yaml(dump_yaml(data)).data == data
+
+
+def test_block_scalars_are_text_that_keeps_its_style() -> None:
+    text = "description: |\n  line one\n  line two\nrule: >-\n  has(product.team)\n  && true\n"
+    loaded = load_yaml(text)
+    assert loaded.data == {"description": "line one\nline two\n", "rule": "has(product.team) && true"}
+    assert type(loaded.data["rule"]).__name__ == "FoldedScalarString"  # read by the policy linter
+    assert (
+        dump_yaml(loaded.data)
+        == "description: |\n  line one\n  line two\nrule: >-\n  has(product.team) && true\n"
+    )
+    contract = load_contract(FIXTURES / "valid-contract.odcs.yaml")
+    plain = contract.to_plain()
+    assert all(type(v) is str for v in (plain["description"]["purpose"],))

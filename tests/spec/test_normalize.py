@@ -247,3 +247,17 @@ def test_contract_show_summarises(tmp_path: Path) -> None:
         timeout=120,
     )
     assert text.returncode == 0 and "flight_id" in text.stdout and "Quality rules" in text.stdout
+
+
+def test_rewritten_fields_keep_their_source_positions() -> None:
+    contract = load_contract(FIXTURES / "legacy-v2.odcs.yaml", lenient=True)
+    lines = (FIXTURES / "legacy-v2.odcs.yaml").read_text().splitlines()
+
+    def text_at(path: tuple) -> str:
+        line, column = contract.source.position(path)
+        return lines[line - 1][column - 1 :]
+
+    # `dataset` → `schema`, then `table` → `name` and `isNullable` → `required` beneath it
+    assert text_at(("schema", 0, "name")) == "table: payments"
+    assert text_at(("schema", 0, "properties", 1, "required")) == "isNullable: true"
+    assert text_at(("team", "members", 0)) == "username: ada"

@@ -136,3 +136,35 @@ def test_nearest_mesh_yaml_upwards_wins(tmp_path: Path) -> None:
     (inner / "mesh.yaml").write_text("")
     assert find_mesh_root(inner / "domains" / "x" / "p" / "product.odps.yaml") == inner.resolve()
     assert find_mesh_root(tmp_path / "sub") == tmp_path.resolve()
+
+
+def test_relationships_into_other_contracts_resolve_inside_a_mesh(tmp_path: Path) -> None:
+    (tmp_path / "mesh.yaml").write_text("")
+    product(tmp_path, "ref", "airports", [])
+    flights = product(tmp_path, "ops", "flights", [])
+    contract = flights.parent / "contracts" / "flights.odcs.yaml"
+    text = contract.read_text()
+    good = (
+        text + "        relationships:\n          - to: t.x\n"
+    )  # `t.x` is defined by the airports contract too
+    contract.write_text(good.replace("name: t\n", "name: f\n", 1))
+    assert not diagnostics(lint_paths([tmp_path]), "odcs.relationship-target")
+    contract.write_text(good.replace("name: t\n", "name: f\n", 1).replace("to: t.x", "to: t.nope"))
+    [error] = diagnostics(lint_paths([tmp_path]), "odcs.relationship-target")
+    assert error.severity == "error" and "has no property 'nope'" in error.message
+    contract.write_text(good.replace("name: t\n", "name: f\n", 1).replace("to: t.x", "to: planes.x"))
+    [error] = diagnostics(lint_paths([tmp_path]), "odcs.relationship-target")
+    assert error.severity == "error" and "no contract of the mesh" in error.message
+    (tmp_path / "mesh.yaml").unlink()  # outside a mesh the other contract may live anywhere: a warning
+    [warning] = diagnostics(lint_paths([contract]), "odcs.relationship-target")
+    assert warning.severity == "warning"
+
+
+def test_two_contracts_with_one_id_in_a_mesh(tmp_path: Path) -> None:
+    (tmp_path / "mesh.yaml").write_text("")
+    flights = product(tmp_path, "ops", "flights", [])
+    copy = flights.parent / "contracts" / "copy.odcs.yaml"
+    copy.write_text((flights.parent / "contracts" / "flights.odcs.yaml").read_text())
+    found = diagnostics(lint_paths([tmp_path]), "odcs.duplicate-contract-id")
+    assert {d.file for d in found} == {str(copy), str(flights.parent / "contracts" / "flights.odcs.yaml")}
+    assert all(d.severity == "error" and d.path == "id" and d.line == 3 for d in found)

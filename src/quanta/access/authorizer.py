@@ -262,8 +262,13 @@ class Authorizer:
                 )
         import json
 
-        handle = cedarpy.Entities.from_json_str(json.dumps(entities), self._schema)
-        results = cedarpy.is_authorized_batch(requests, policy_set, handle, schema=self._schema)
+        try:
+            handle = cedarpy.Entities.from_json_str(json.dumps(entities), self._schema)
+            results = cedarpy.is_authorized_batch(requests, policy_set, handle, schema=self._schema)
+        except ValueError as error:
+            raise ConfigError(
+                f"the Cedar decision for {principal.name} could not be made: {error}"
+            ) from error
         decisions = []
         for index, port in enumerate(ports):
             query, pii = results[2 * index], results[2 * index + 1]
@@ -292,7 +297,12 @@ class Authorizer:
                 "parents": [{"type": t, "id": i} for t, i in parents],
             }
 
-        add(principal.entity_type, principal.name, parents=[("Quanta::Team", team) for team in sorted(teams)])
+        parents = [
+            ("Quanta::Team", team)
+            for team in sorted(teams)
+            if (principal.kind, team) != ("team", principal.name)
+        ]
+        add(principal.entity_type, principal.name, parents=parents)
         for port in ports:
             owner = port.owner or "(no owner)"
             teams.add(owner)

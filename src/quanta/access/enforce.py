@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from quanta.access.catalog import UnknownPort
 from quanta.access.guard import GuardedStatement, PortRef, QueryRefused, guard
 from quanta.access.masking import prepare_port
 from quanta.access.store import AuditEntry
@@ -97,7 +98,7 @@ def policy_step(service: AccessService, principal: PrincipalRef, statement: str)
     if denied:
         raise AccessDenied(_denial_message(service, principal, denied))
     relations = {ref: f"__quanta_port_{index}" for index, ref in enumerate(guarded.ports)}
-    return PolicyStep(guarded, ports, decisions, guarded.rewrite(relations), relations)
+    return PolicyStep(guarded, ports, decisions, guarded.rewrite(relations, in_place=True), relations)
 
 
 def _denial_message(service: AccessService, principal: PrincipalRef, denied: list[str]) -> str:
@@ -179,7 +180,8 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
 
     Raises:
         QueryRefused, AccessDenied, UnknownPort: refused or denied (recorded in the audit log).
-        SnapshotNotFound: a port has no snapshot at the version asked for.
+        SnapshotNotFound: a port has no snapshot at the version asked for (recorded as a denial: nothing
+            was served).
         SandboxError: the statement failed while running (e.g. an unknown column).
     """
     from quanta.access.guard import statement_hash
@@ -188,7 +190,7 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
     digest = statement_hash(statement)
     try:
         step = policy_step(service, principal, statement)
-    except (QueryRefused, AccessDenied) as error:
+    except (QueryRefused, AccessDenied, UnknownPort) as error:
         ports = _mentioned_ports(statement)
         service.store.append_audit(
             AuditEntry(
@@ -211,7 +213,20 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
             if builtin_or_custom or any(a.row_filter is None for a in used)
             else [a.row_filter for a in used]
         )
-        dataset = read_snapshot(service, info, ref)
+        try:
+            dataset = read_snapshot(service, info, ref)
+        except SnapshotNotFound as error:
+            service.store.append_audit(
+                AuditEntry(
+                    principal.name,
+                    "query",
+                    "deny",
+                    ports=(info.key,),
+                    statement_hash=digest,
+                    reason=error.message,
+                )
+            )
+            raise
         wanted = step.statement.columns_of(list(dataset.schema.names))
         result = prepare_port(info, dataset, columns=wanted, pii=decision.pii, row_filters=filters)
         prepared[ref] = result
@@ -249,11 +264,11 @@ def _mentioned_ports(statement: str) -> tuple[str, ...]:
         import sqlglot
         from sqlglot import exp
 
-        tree = sqlglot.parse_one(statement, read="duckdb")
+        trees = [tree for tree in sqlglot.parse(statement, read="duckdb") if tree is not None]
     except Exception:
         return ()
     names = []
-    for table in tree.find_all(exp.Table):
+    for table in (table for tree in trees for table in tree.find_all(exp.Table)):
         parts = [part.name.lower() for part in table.parts]
         if len(parts) == 3:
             names.append(".".join(parts))

@@ -20,6 +20,7 @@ What runs afterwards is not the consumer's text but the statement sqlglot unders
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = ["GuardedStatement", "PortRef", "QueryRefused", "guard", "statement_hash"]
 
+#: Longest statement accepted (characters); parsing is linear but a consumer should not make it costly.
+MAX_STATEMENT_CHARS = 100_000
 #: Prefix of the relation names registered in the sandbox; user SQL may not name anything with it.
 RESERVED_PREFIX = "__quanta"
 
@@ -78,6 +81,18 @@ _DENIED_PATTERNS = re.compile(
 _SCALAR_TOO = frozenset({"unnest", "repeat", "range", "generate_series", "json_each", "json_tree"})
 
 _VERSION_TOKEN = re.compile(r"^[vV](\d+)$")
+#: Cheap pre-check: only statements containing ``@`` or the word ``of`` may use time travel syntax.
+_MAY_TIME_TRAVEL = re.compile(r"@|\bof\b", re.IGNORECASE)
+
+
+class _QuietCommandFallback(logging.Filter):
+    """Drop sqlglot's "falling back to parsing as a Command" warning: the guard refuses those anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Falling back to parsing as a 'Command'" not in record.getMessage()
+
+
+logging.getLogger("sqlglot").addFilter(_QuietCommandFallback())
 
 
 class QueryRefused(AccessDenied):
@@ -147,7 +162,7 @@ class GuardedStatement:
             return list(available)
         return [name for name in available if name.lower() in self.columns]
 
-    def rewrite(self, relations: Mapping[PortRef, str]) -> str:
+    def rewrite(self, relations: Mapping[PortRef, str], *, in_place: bool = False) -> str:
         """Return the DuckDB SQL to run, with each port replaced by its sandbox relation.
 
         A port without an alias keeps its port name as alias so that ``port.column`` still resolves;
@@ -155,13 +170,15 @@ class GuardedStatement:
 
         Args:
             relations: the sandbox relation name of every reference in :attr:`ports`.
+            in_place: rewrite :attr:`expression` itself instead of a copy (faster; the statement can
+                then not be rewritten again).
 
         Returns:
             The statement as DuckDB SQL.
         """
         from sqlglot import exp
 
-        tree = self.expression.copy()
+        tree = self.expression if in_place else self.expression.copy()
         port_names = [ref.port for ref in self.ports]
         aliases: dict[tuple[str, str, str], str] = {}
         for table in list(tree.find_all(exp.Table)):
@@ -221,8 +238,13 @@ def guard(statement: str) -> GuardedStatement:
 
     if not statement or not statement.strip():
         raise QueryRefused("the statement is empty: give one SELECT over ports named domain.product.port")
+    if len(statement) > MAX_STATEMENT_CHARS:
+        raise QueryRefused(
+            f"the statement is {len(statement)} characters long; the limit is {MAX_STATEMENT_CHARS}: "
+            "query less at a time"
+        )
     try:
-        text = _normalise_time_travel(statement)
+        text = _normalise_time_travel(statement) if _MAY_TIME_TRAVEL.search(statement) else statement
         trees = [tree for tree in sqlglot.parse(text, read="duckdb") if tree is not None]
     except (ParseError, TokenError) as error:
         raise QueryRefused(f"the statement cannot be parsed as DuckDB SQL: {_first_line(error)}") from None

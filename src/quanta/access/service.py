@@ -197,7 +197,7 @@ class AccessService:
         purpose: str,
         *,
         requested_by: str | None = None,
-        ends_at: datetime | None = None,
+        ends_at: datetime | str | None = None,
         pii: bool = False,
         row_filter: str | None = None,
         role: str | None = None,
@@ -210,7 +210,8 @@ class AccessService:
             purpose: why (required; recorded and shown to approvers).
             requested_by: who files it (default: the consumer); must be the consumer, a member of the
                 consumer team, or a member of the consuming product's owner team.
-            ends_at: optional end date (UTC); the agreement expires then.
+            ends_at: optional end date (UTC; a ``datetime`` or an ISO date/time string); the agreement
+                expires then.
             pii: ask for sensitive values unmasked.
             row_filter: a DuckDB condition on the port's columns restricting the rows.
             role: an ODCS ``roles[].role`` of the contract, if the request is for one.
@@ -231,6 +232,8 @@ class AccessService:
         if not purpose or not purpose.strip():
             raise AgreementError("a purpose is required: say what the data will be used for (--purpose)")
         now = datetime.now(UTC)
+        if isinstance(ends_at, str):
+            ends_at = _parse_end(ends_at) if ends_at.strip() else None
         if ends_at is not None and _aware(ends_at) <= now:
             raise AgreementError(f"the end date {ends_at.isoformat()} is in the past")
         if role is not None and role not in {str(r.get("role")) for r in info.roles}:
@@ -471,6 +474,61 @@ class AccessService:
                 result.append(agreement)
         return result
 
+    def list_agreements(self, *, consumer: str | None = None, port: str | None = None) -> list[Agreement]:
+        """Return the agreements of ``consumer`` (and its teams) or of ``port``, newest first (API alias)."""
+        return self.list(consumer=consumer, port=port)
+
+    def transition(self, agreement_id: str, action: str, *, actor: str, reason: str = "") -> Agreement:
+        """Apply ``approve``, ``reject`` or ``revoke`` to an agreement as ``actor`` (for the HTTP API).
+
+        Raises:
+            AgreementError: the action is unknown or not possible in the agreement's state.
+            AccessDenied: ``actor`` may not do it.
+        """
+        if action == "approve":
+            return self.approve(agreement_id, actor, reason)
+        if action == "reject":
+            return self.reject(agreement_id, actor, reason)
+        if action == "revoke":
+            return self.revoke(agreement_id, actor, reason)
+        raise AgreementError(f"unknown action {action!r}: use approve, reject or revoke")
+
+    def read_port(self, principal: str | PrincipalRef, port: str, *, limit: int | None = None) -> Any:
+        """Read a port as ``principal`` would see it (masked, filtered, audited): a sample or an export.
+
+        Args:
+            principal: who reads.
+            port: ``domain.product.port``.
+            limit: at most this many rows (``None``: all).
+
+        Returns:
+            A ``pyarrow.RecordBatchReader`` over the rows.
+
+        Raises:
+            AccessDenied, UnknownPort, SnapshotNotFound: as :meth:`query`.
+        """
+        from sqlglot import exp
+
+        info = self.catalog.port(port)
+        table = exp.Table(
+            this=exp.to_identifier(info.name, quoted=True),
+            db=exp.to_identifier(info.product, quoted=True),
+            catalog=exp.to_identifier(info.domain, quoted=True),
+        )
+        select = exp.select("*").from_(table)
+        if limit is not None:
+            select = select.limit(int(limit))
+        return self.query(principal, select.sql(dialect="duckdb")).table.to_reader()
+
+    def edges(self) -> list[tuple[str, str, str]]:
+        """Return the mesh edges that agreements make: ``(consumer, port, agreement id)`` per active one.
+
+        A consumer that is a product (``domain.product``) makes a product-to-product edge; ``quanta
+        lineage`` can show these next to the edges of the input ports.
+        """
+        active = self._expire(self.store.agreements(states=[State.ACTIVE]))
+        return [(a.consumer, a.port, a.id) for a in active if a.state is State.ACTIVE]
+
     # -- decisions --------------------------------------------------------------------------------
 
     def active_agreements(self, principal: PrincipalRef) -> list[Agreement]:
@@ -610,3 +668,12 @@ class AccessService:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _parse_end(text: str) -> datetime:
+    try:
+        return _aware(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        raise AgreementError(
+            f"the end date {text!r} is not a date: use YYYY-MM-DD or an ISO timestamp"
+        ) from None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from quanta.access.enforce import QueryResult
     from quanta.access.service import AccessService, PortAccess
 
-__all__ = ["TOKEN_ENV", "Session", "acting", "connect", "open_service"]
+__all__ = ["TOKEN_ENV", "Session", "acting", "authenticate_token", "connect", "open_access", "open_service"]
 
 #: Environment variable holding an API token; the CLI acts as its principal when ``--as`` is not given.
 TOKEN_ENV = "QUANTA_TOKEN"
@@ -96,6 +96,66 @@ def open_service(mesh: str | Path = ".", registry: Any = None) -> AccessService:
         assert catalog.root is not None
         registry = open_registry(load_mesh_config(catalog.root).registry_url(catalog.root))
     return AccessService(registry, catalog)
+
+
+_SERVICES: dict[str, tuple[tuple[float, ...], AccessService]] = {}
+
+
+def _mesh_stamp(root: Path) -> tuple[float, ...]:
+    """Modification times of every file that shapes the access catalog (to know when to reload)."""
+    patterns = (
+        "mesh.yaml",
+        "teams/*.y*ml",
+        "domains/*/domain.yaml",
+        "domains/*/*/product.odps.yaml",
+        "domains/*/*/contracts/*.odcs.yaml",
+        "policies/access/*.cedar",
+    )
+    stamps = [path.stat().st_mtime for pattern in patterns for path in sorted(root.glob(pattern))]
+    return (len(stamps), *stamps)
+
+
+def open_access(mesh: str | Path = ".") -> AccessService:
+    """Return the access service of a mesh, reused across calls while the mesh files are unchanged.
+
+    This is what a long-running process (the HTTP API) calls per request: the registry is opened once,
+    and the catalog (ports, teams, approvers, ``.cedar`` files) is reloaded when a mesh file changes.
+
+    Args:
+        mesh: the mesh folder (or a folder inside it).
+
+    Raises:
+        ConfigError: the mesh is invalid.
+    """
+    from quanta.mesh.workspace import find_mesh_root
+
+    root = find_mesh_root(mesh)
+    stamp = _mesh_stamp(root)
+    cached = _SERVICES.get(str(root))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    from quanta.access.catalog import load_catalog
+    from quanta.access.service import AccessService
+
+    registry = cached[1].registry if cached is not None else None
+    service = open_service(root) if registry is None else AccessService(registry, load_catalog(root))
+    _SERVICES[str(root)] = (stamp, service)
+    return service
+
+
+def authenticate_token(mesh: str | Path, token: str) -> PrincipalRef | None:
+    """Return the principal an API token acts as, or ``None`` when the token is not valid.
+
+    Args:
+        mesh: the mesh folder.
+        token: the token as presented (``qt_<id>_<secret>``); it is never logged.
+    """
+    from quanta.access.tokens import InvalidToken
+
+    try:
+        return open_access(mesh).authenticate(token)
+    except InvalidToken:
+        return None
 
 
 def connect(

@@ -268,6 +268,7 @@ class AccessStore:
             )
             session.flush()
             session.add_all(_transition_rows(agreement.id, agreement.transitions))
+            session.add(_event(agreement, agreement.transitions[-1] if agreement.transitions else None))
 
     def record_transitions(
         self, agreement: Agreement, transitions: Sequence[Transition], *, contract_version: str | None = None
@@ -299,6 +300,7 @@ class AccessStore:
             if result.rowcount != 1:
                 raise AgreementError(f"agreement {agreement.id} changed meanwhile; show it again and retry")
             session.add_all(_transition_rows(agreement.id, transitions))
+            session.add(_event(agreement, last))
         agreement.state = last.to_state
         if contract_version is not None:
             agreement.contract_version = contract_version
@@ -531,6 +533,30 @@ class AccessStore:
                 if len(entries) >= limit:
                     break
         return entries
+
+
+def _event(agreement: Agreement, transition: Transition | None) -> Any:
+    """The outbox event of an agreement change (``agreement.<action>``), for the API's event feed.
+
+    External approval workflows follow ``agreement.request`` events and call approve/reject back.
+    """
+    from quanta.registry.models import Event
+
+    action = transition.action if transition is not None else "request"
+    return Event(
+        type=f"agreement.{action}",
+        product=".".join(agreement.port.split(".")[:2]),
+        payload={
+            "agreementId": agreement.id,
+            "consumer": agreement.consumer,
+            "port": agreement.port,
+            "state": (transition.to_state if transition is not None else agreement.state).value,
+            "actor": transition.actor if transition is not None else agreement.requested_by,
+            "reason": transition.reason if transition is not None else "",
+            "purpose": agreement.purpose,
+        },
+        created_at=transition.at if transition is not None else _now(),
+    )
 
 
 def _transition_rows(agreement_id: str, transitions: Iterable[Transition]) -> list[Any]:

@@ -24,6 +24,7 @@ _STATUS = {
     "GateFailed": 409,
     "ConnectionFailed": 503,
     "ServiceUnavailable": 503,
+    "Conflict": 409,
 }
 
 
@@ -50,7 +51,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     from fastapi.responses import JSONResponse
 
     from quanta import __version__
-    from quanta.api.routers import gateway, lineage, products, usage
+    from quanta.api.routers import agreements, data, events, gateway, lineage, products, usage
     from quanta.api.services import build_services
     from quanta.errors import QuantaError
 
@@ -59,8 +60,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        services.start_event_pump()
         yield
-        services.hub.close()
+        services.close()
 
     app = FastAPI(
         title="Quanta marketplace and product gateway",
@@ -82,7 +84,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             status_code=_status_for(error),
         )
 
-    for module in (products, lineage, usage, gateway):
+    for module in (products, data, agreements, lineage, events, usage, gateway):
         app.include_router(module.router)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"], summary="Liveness of the server")

@@ -119,6 +119,7 @@ class Catalog:
 
     root: Path
     name: str
+    registry_url: str | None = None
     products: dict[str, ProductInfo] = field(default_factory=dict)
     domains: dict[str, str] = field(default_factory=dict)
 
@@ -148,7 +149,7 @@ def load_catalog(mesh_root: str | Path) -> Catalog:
 
     workspace = load_workspace(mesh_root)
     publishers = {cid: (p.key, port.name) for cid, (p, port) in workspace.output_contracts().items()}
-    catalog = Catalog(root=workspace.root, name=workspace.config.name)
+    catalog = Catalog(root=workspace.root, name=workspace.config.name, registry_url=workspace.config.registry)
     for domain in workspace.domains.values():
         catalog.domains[domain.name] = domain.description or ""
     for spec in workspace.products.values():

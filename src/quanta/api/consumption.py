@@ -9,28 +9,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from quanta.api.services import Caller, Services, ServiceUnavailable
+from quanta.api.services import Caller, Services
+from quanta.errors import UsageError
 
 
 def _access(services: Services) -> Any:
-    """The mesh's access service.
-
-    Raises:
-        ServiceUnavailable: the access layer offers no service in this build of Quanta.
-    """
-    try:
-        from quanta.access import open_access  # type: ignore[attr-defined]
-    except ImportError as error:
-        raise ServiceUnavailable(
-            "access agreements and data are not available: the access service (quanta.access) is not "
-            "installed in this build"
-        ) from error
-    return open_access(services.catalog.root)
+    """The mesh's access service."""
+    return services.access
 
 
 def agreements(services: Services, caller: Caller) -> list[dict[str, Any]]:
-    """The agreements the caller holds or requested, newest first."""
-    return [a.to_dict() for a in _access(services).list_agreements(consumer=caller.name)]
+    """The agreements of the caller and of its teams, newest first."""
+    service = _access(services)
+    found = {}
+    for consumer in (caller.name, *caller.teams):
+        for agreement in service.list(consumer=consumer):
+            found[agreement.id] = agreement.to_dict()
+    return sorted(found.values(), key=lambda a: str(a.get("createdAt") or ""), reverse=True)
+
+
+def agreement(services: Services, caller: Caller, agreement_id: str) -> dict[str, Any]:
+    """One agreement, if the caller is its consumer, requested it, or may decide on it.
+
+    Raises:
+        AccessDenied: the caller has nothing to do with the agreement.
+    """
+    from quanta.errors import AccessDenied
+
+    service = _access(services)
+    found = service.get(agreement_id)
+    data = found.to_dict()
+    mine = {caller.name, *caller.teams}
+    deciders = {a.id for a in service.pending_for(caller.name)}
+    product = services.catalog.get(found.port.rsplit(".", 1)[0])
+    owner = product is not None and caller.owns(product)
+    if (
+        found.consumer not in mine
+        and found.requested_by not in mine
+        and found.id not in deciders
+        and not owner
+    ):
+        raise AccessDenied(f"agreement {agreement_id} is neither yours nor waiting for your decision")
+    return data
 
 
 def pending(services: Services, caller: Caller) -> list[dict[str, Any]]:
@@ -39,27 +59,71 @@ def pending(services: Services, caller: Caller) -> list[dict[str, Any]]:
 
 
 def request_access(
-    services: Services, caller: Caller, port: str, purpose: str, end: str | None = None
+    services: Services, caller: Caller, port: str, purpose: str, end: str | None = None, *, pii: bool = False
 ) -> dict[str, Any]:
-    """File an access request for ``port`` (``domain.product.port``)."""
-    return _access(services).request(caller.name, port, purpose=purpose, ends_at=end).to_dict()
+    """File an access request for ``port`` (``domain.product.port``) as the caller."""
+    created = _access(services).request(
+        caller.name, port, purpose, requested_by=caller.name, ends_at=end, pii=pii
+    )
+    services.hub.publish(
+        port.rsplit(".", 1)[0], "agreement.requested", {"agreement": created.id, "by": caller.name}
+    )
+    return created.to_dict()
 
 
 def decide(
     services: Services, caller: Caller, agreement_id: str, action: str, reason: str = ""
 ) -> dict[str, Any]:
     """Apply ``approve``, ``reject`` or ``revoke`` to an agreement as the caller."""
-    return _access(services).transition(agreement_id, action, actor=caller.name, reason=reason).to_dict()
+    service = _access(services)
+    if action == "approve":
+        changed = service.approve(agreement_id, caller.name, reason)
+    elif action == "reject":
+        changed = service.reject(agreement_id, caller.name, reason or "rejected")
+    elif action == "revoke":
+        changed = service.revoke(agreement_id, caller.name, reason or "revoked")
+    else:
+        raise UsageError(f"unknown action {action!r}: use approve, reject or revoke")
+    services.hub.publish(
+        changed.port.rsplit(".", 1)[0], f"agreement.{action}", {"agreement": changed.id, "by": caller.name}
+    )
+    return changed.to_dict()
+
+
+def read(services: Services, caller: Caller, port: str, limit: int | None) -> Any:
+    """The rows of ``port`` the caller may see (masked, filtered, audited), as an Arrow table."""
+    from sqlglot import exp
+
+    domain, product, name = port.split(".")
+    table = exp.Table(
+        this=exp.to_identifier(name, quoted=True),
+        db=exp.to_identifier(product, quoted=True),
+        catalog=exp.to_identifier(domain, quoted=True),
+    )
+    select = exp.select("*").from_(table)
+    if limit is not None:
+        select = select.limit(int(limit))
+    return _access(services).query(caller.name, select.sql(dialect="duckdb")).table
+
+
+def query(services: Services, caller: Caller, statement: str) -> Any:
+    """Run ``statement`` through the enforced path; returns the access layer's ``QueryResult``."""
+    return _access(services).query(caller.name, statement)
 
 
 def sample(services: Services, caller: Caller, port: str, limit: int) -> tuple[list[str], list[tuple]]:
     """Up to ``limit`` rows of ``port`` as the caller may see them (masked), as columns and row tuples."""
-    table = _access(services).read_port(caller.name, port, limit=limit).read_all()
+    table = read(services, caller, port, limit)
     return table.column_names, [tuple(row.values()) for row in table.to_pylist()]
 
 
-def runs(services: Services) -> list[dict[str, Any]]:
-    """Recent build runs from the registry, newest first."""
-    raise ServiceUnavailable(
-        "build runs are not available: the registry reader is not installed in this build"
-    )
+def runs(services: Services, limit: int = 100) -> list[dict[str, Any]]:
+    """Recent product runs from the registry, newest first, with check counts."""
+    from quanta.api import runtime
+
+    reader = services.registry
+    items = []
+    for run in reader.runs(limit=limit):
+        body = runtime.run_json(reader, run)
+        items.append({**body, **body["checks"], "started": body["startedAt"]})
+    return items

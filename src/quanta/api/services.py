@@ -1,19 +1,19 @@
 """What the API and the UI serve from: the catalog, the search index and the lower layers' services.
 
 :class:`Services` is built once per app by :func:`build_services` and kept in ``app.state.services``.
-Routes reach it through the ``ServicesDep`` dependency (:mod:`quanta.api.deps`). The registry reader
-(runs, snapshots, checks, certification, product state, events) and the access service (principals,
-tokens, agreements, enforced queries) are opened lazily, on first use, so the marketplace starts even
-before a first build.
+Routes reach it through the ``ServicesDep`` dependency (:mod:`quanta.api.deps`). The registry (runs,
+snapshots, checks, certification, product state, events) is opened on first use, so the marketplace
+starts even before a first build; an event pump follows the registry's outbox to refresh the search index
+and to feed webhook subscriptions.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from quanta.api import runtime
 from quanta.api.catalog import Catalog, ProductInfo, load_catalog
 from quanta.api.search import SearchDocument, SearchIndex
 from quanta.api.sessions import SessionStore
@@ -22,11 +22,19 @@ from quanta.api.usage import UsageCounter
 from quanta.api.webhooks import WebhookHub
 from quanta.errors import QuantaError
 
+if TYPE_CHECKING:
+    from quanta.access.service import AccessService
+    from quanta.registry import Registry
+
 
 class ServiceUnavailable(QuantaError):
     """A lower layer the request needs (registry, access service) is not available."""
 
     exit_code = 2
+
+
+class Conflict(QuantaError):
+    """The request is valid but the current state does not allow it (e.g. pausing a never-built product)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +57,6 @@ class Caller:
 
 
 @dataclass
-class ProductState:
-    """Control state of one product set through the gateway: paused, and its configuration."""
-
-    paused: bool = False
-    reason: str = ""
-    changed_by: str = ""
-    changed_at: str = ""
-    configuration: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
 class Services:
     """Everything a request may need; one instance per app."""
 
@@ -69,89 +66,170 @@ class Services:
     usage: UsageCounter
     hub: WebhookHub
     sessions: SessionStore
-    states: dict[str, ProductState] = field(default_factory=dict)
     callers: dict[str, Caller] = field(default_factory=dict)
+    _registry: Registry | None = None
+    _access: AccessService | None = None
+    _runtime: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pump: threading.Thread | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    # -- registry ----------------------------------------------------------------------------------
+
+    @property
+    def access(self) -> AccessService:
+        """The mesh's access service (principals, tokens, agreements, enforced queries), on the registry.
+
+        Raises:
+            ServiceUnavailable: the registry cannot be opened.
+        """
+        registry = self.registry
+        with self._lock:
+            if self._access is None:
+                from quanta.access.session import open_service
+
+                self._access = open_service(self.catalog.root, registry)
+            return self._access
+
+    @property
+    def registry(self) -> Registry:
+        """The mesh's registry (opened, and migrated, on first use).
+
+        Raises:
+            ServiceUnavailable: the registry cannot be opened.
+        """
+        with self._lock:
+            if self._registry is None:
+                from quanta.registry import open_registry
+
+                url = self.settings.registry_url or self.catalog.registry_url
+                try:
+                    self._registry = open_registry(url, base_dir=self.catalog.root)
+                except QuantaError as error:
+                    raise ServiceUnavailable(f"the registry cannot be opened: {error.message}") from error
+            return self._registry
+
+    def runtime(self, product: ProductInfo) -> dict[str, Any]:
+        """The registry's summary of ``product`` (last run, quality, freshness, certification), cached."""
+        cached = self._runtime.get(product.key)
+        if cached is None:
+            try:
+                cached = runtime.summary(self.registry, product.domain, product.name)
+            except QuantaError:
+                cached = {"lastRun": None, "quality": None, "freshness": None, "certification": ""}
+            self._runtime[product.key] = cached
+        return cached
 
     # -- catalog and search ---------------------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Re-read the mesh's descriptors and contracts and rebuild the search index."""
-        self.catalog = load_catalog(self.catalog.root)
+    def refresh(self, *, reload_catalog: bool = False) -> None:
+        """Forget cached run-time data and rebuild the search index (re-reading the mesh if asked)."""
+        if reload_catalog:
+            self.catalog = load_catalog(self.catalog.root)
+            self._access = None
+        self._runtime.clear()
         self.search.replace(self.documents())
 
     def documents(self) -> list[SearchDocument]:
-        """Search documents of every product, with usage, quality and freshness."""
+        """Search documents of every product, with usage, quality, freshness and certification."""
         totals = self.usage.totals()
-        return [
-            SearchDocument(
-                key=p.key,
-                domain=p.domain,
-                name=p.name,
-                title=p.title,
-                description=p.description,
-                tags=p.tags,
-                schema_text=p.schema_text,
-                owner=p.owner,
-                status=self.status(p),
-                certification="",
-                usage=totals.get(p.key, 0),
+        documents = []
+        for p in self.catalog.products.values():
+            info = self.runtime(p)
+            documents.append(
+                SearchDocument(
+                    key=p.key,
+                    domain=p.domain,
+                    name=p.name,
+                    title=p.title,
+                    description=p.description,
+                    tags=p.tags,
+                    schema_text=p.schema_text,
+                    owner=p.owner,
+                    status=self.status(p),
+                    certification=self.certification(p)["status"],
+                    usage=totals.get(p.key, 0),
+                    quality=info.get("quality") or 0.0,
+                    freshness=info.get("freshnessEpoch") or 0.0,
+                )
             )
-            for p in self.catalog.products.values()
-        ]
+        return documents
 
     def status(self, product: ProductInfo) -> str:
         """``paused`` when paused through the gateway, else the descriptor's ``status``."""
-        state = self.states.get(product.key)
-        return "paused" if state is not None and state.paused else product.status
+        return "paused" if self.state(product)["paused"] else product.status
 
     # -- control -------------------------------------------------------------------------------
 
-    def state(self, key: str) -> ProductState:
-        """The control state of product ``key``."""
-        with self._lock:
-            return self.states.setdefault(key, ProductState())
+    def state(self, product: ProductInfo) -> dict[str, Any]:
+        """The control state of ``product`` as the registry holds it."""
+        try:
+            info = self.registry.product_state(product.domain, product.name)
+        except QuantaError:
+            return {"paused": False, "reason": "", "configuration": {}, "changedAt": None}
+        return {
+            "paused": bool(info.paused),
+            "reason": info.paused_reason or "",
+            "configuration": dict(info.configuration),
+            "changedAt": info.updated_at.isoformat(timespec="seconds") if info.updated_at else None,
+        }
 
-    def set_paused(
-        self, product: ProductInfo, paused: bool, caller: Caller, reason: str = ""
-    ) -> ProductState:
-        """Pause or resume ``product``; publish a ``paused``/``resumed`` event to subscribers."""
-        state = self.state(product.key)
-        with self._lock:
-            state.paused = paused
-            state.reason = reason
-            state.changed_by = caller.name
-            state.changed_at = _now()
+    def set_paused(self, product: ProductInfo, paused: bool, caller: Caller, reason: str = "") -> None:
+        """Pause or resume ``product`` in the registry (a paused product is not built).
+
+        Raises:
+            Conflict: the product has never been built, so the registry does not know it yet.
+        """
+        from quanta.registry import RegistryError
+
+        note = f"{reason} (by {caller.name})" if reason else f"by {caller.name}"
+        try:
+            self.registry.set_paused(product.domain, product.name, paused, note)
+        except RegistryError as error:
+            raise Conflict(
+                f"{product.key} has never been built: run `quanta build {product.key}` first"
+            ) from error
+        self._after_change(product)
+
+    def configure(self, product: ProductInfo, settings: dict[str, Any], caller: Caller) -> None:
+        """Merge ``settings`` into the product's configuration in the registry.
+
+        Raises:
+            Conflict: the product has never been built.
+        """
+        from quanta.registry import RegistryError
+
+        current = self.state(product)["configuration"]
+        try:
+            self.registry.set_configuration(product.domain, product.name, {**current, **settings})
+        except RegistryError as error:
+            raise Conflict(
+                f"{product.key} has never been built: run `quanta build {product.key}` first"
+            ) from error
+        self._after_change(product)
+
+    def _after_change(self, product: ProductInfo) -> None:
+        self._runtime.pop(product.key, None)
         self.search.upsert(next(d for d in self.documents() if d.key == product.key))
-        self.hub.publish(
-            product.key, "paused" if paused else "resumed", {"by": caller.name, "reason": reason}
-        )
-        return state
-
-    def configure(self, product: ProductInfo, settings: dict[str, Any], caller: Caller) -> ProductState:
-        """Merge ``settings`` into the product's configuration; publish a ``configured`` event."""
-        state = self.state(product.key)
-        with self._lock:
-            state.configuration.update(settings)
-            state.changed_by = caller.name
-            state.changed_at = _now()
-        self.hub.publish(product.key, "configured", {"by": caller.name, "settings": settings})
-        return state
 
     # -- certification ---------------------------------------------------------------------------
 
     def certification(self, product: ProductInfo) -> dict[str, Any]:
-        """The product's last certification: ``status`` (``OK`` / ``NOT COMPLIANT``) and ``policies``.
+        """The product's last certification: ``status`` (``OK`` / ``NOT COMPLIANT``) and its report.
 
         A product the governance layer has not certified yet is ``NOT COMPLIANT``: certification is a
         proactive declaration, never assumed.
         """
-        return {
+        try:
+            found = runtime.certification_report(self.registry, product.domain, product.name)
+        except QuantaError:
+            found = None
+        return found or {
             "product": product.key,
             "status": "NOT COMPLIANT",
             "certifiedAt": None,
-            "policies": [],
-            "reason": "the product has not been certified yet (run `quanta build` with governance policies)",
+            "report": {},
+            "reason": "the product has not been certified yet (certification is recorded by `quanta build`)",
         }
 
     # -- usage ---------------------------------------------------------------------------------
@@ -160,6 +238,49 @@ class Services:
         """Count a consume or query and update the product's usage in the search index."""
         self.usage.record(product, port, caller.name, kind, rows)
         self.search.set_usage(product, self.usage.total(product))
+
+    # -- events --------------------------------------------------------------------------------
+
+    def start_event_pump(self, interval: float = 1.0) -> None:
+        """Follow the registry's event outbox: refresh search and deliver webhooks for new events."""
+        if self._pump is not None:
+            return
+        try:
+            newest = self.registry.events(after=0, limit=1_000_000)
+            after = newest[-1].id if newest else 0
+        except QuantaError:
+            return
+        self._stop.clear()
+        self._pump = threading.Thread(target=self._follow, args=(after, interval), daemon=True)
+        self._pump.start()
+
+    def stop_event_pump(self) -> None:
+        """Stop following the outbox."""
+        self._stop.set()
+        if self._pump is not None:
+            self._pump.join(5)
+            self._pump = None
+
+    def _follow(self, after: int, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                events = self.registry.events(after=after, limit=500)
+            except Exception:  # the database may be briefly locked by a build; try again later
+                continue
+            if not events:
+                continue
+            after = events[-1].id
+            self.refresh()
+            for event in events:
+                if event.product:
+                    self.hub.publish(event.product, event.type, {"eventId": event.id, **dict(event.payload)})
+
+    def close(self) -> None:
+        """Stop background work and release the registry."""
+        self.stop_event_pump()
+        self.hub.close()
+        if self._registry is not None:
+            self._registry.close()
 
 
 def build_services(settings: ServeSettings) -> Services:
@@ -184,29 +305,18 @@ def build_services(settings: ServeSettings) -> Services:
     return services
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def authenticate(services: Services, token: str) -> Caller | None:
-    """Return the principal holding API token ``token``, or ``None`` when the token is unknown.
+    """Return the principal holding API token ``token``, or ``None`` when the token is not valid.
 
     Tokens are the access layer's (``quanta token create``); the registry keeps only their hashes.
 
     Raises:
-        ServiceUnavailable: the access layer is not installed in this build of Quanta.
+        ServiceUnavailable: the access service cannot be opened.
     """
+    from quanta.access.tokens import InvalidToken
+
     try:
-        from quanta.access import authenticate_token  # type: ignore[attr-defined]
-    except ImportError as error:
-        raise ServiceUnavailable(
-            "API tokens cannot be checked: the access service (quanta.access) is not available"
-        ) from error
-    principal = authenticate_token(services.catalog.root, token)
-    if principal is None:
+        principal = services.access.authenticate(token)
+    except InvalidToken:
         return None
-    return Caller(
-        name=str(principal.name),
-        kind=str(getattr(principal, "kind", "user")),
-        teams=tuple(getattr(principal, "teams", ()) or ()),
-    )
+    return Caller(name=str(principal.name), kind=str(principal.kind), teams=tuple(sorted(principal.teams)))

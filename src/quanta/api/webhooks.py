@@ -17,10 +17,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-#: Event types a subscription may ask for; ``*`` means all.
-EVENT_TYPES = frozenset(
-    {"*", "build", "check", "paused", "resumed", "configured", "certification", "agreement"}
-)
+#: Event families a subscription may ask for (the part of the registry's event type before the dot,
+#: e.g. ``run`` for ``run.finished``); ``*`` means all.
+EVENT_TYPES = frozenset({"*", "product", "run", "snapshot", "certification", "agreement"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,6 +209,8 @@ def _register(engine: Any, name: str, source: Any, options: dict[str, Any]) -> A
         raise UsageError(
             f"the {engine.dialect} engine cannot read {type(source).__name__}; pass a table name"
         )
+    if isinstance(source, str) and _is_table_name(source):
+        return source  # a table or view the engine already has (e.g. the build's staged relation)
     if isinstance(source, str | Path):
         path = Path(source)
         csv = path.suffix.lower() in (".csv", ".tsv")
@@ -217,6 +219,11 @@ def _register(engine: Any, name: str, source: Any, options: dict[str, Any]) -> A
     else:
         engine.register(name, source)
     return name
+
+
+def _is_table_name(text: str) -> bool:
+    """A bare name (no path separator, suffix or glob) that is not a file: a table of the engine."""
+    return not Path(text).exists() and not any(ch in text for ch in "/\\*?[") and "." not in text
 
 
 def _data_by_object(data: Any, objects: list[dict[str, Any]]) -> dict[str, Any]:

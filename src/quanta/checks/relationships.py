@@ -4,6 +4,11 @@ Source: ODCS v3.1.0 ``schema[].relationships`` (``type`` default ``foreignKey``,
 strings or lists for composite keys) and property-level ``relationships`` (``to`` only). References are
 the shorthand ``object.property`` (the object may be another contract's object in the same mesh, e.g.
 ``airlines.carrier``) or the fully qualified ``schema/<id>/properties/<id>`` form, resolved by ``id``.
+
+ODCS gives a relationship no ``id`` and no ``severity``; Quanta reads them from the entry's
+``customProperties``: ``quantaRuleId`` (the check's id in reports) and ``quantaSeverity`` (``error``,
+``warning`` or ``info``; absent means blocking, as for quality rules). ``quantaContractId`` names the
+contract holding the ``to`` object and is resolved by the build.
 """
 
 from __future__ import annotations
@@ -27,12 +32,15 @@ def relationship_checks(
         sources = [prop] if prop else [_split(ref, objects)[1] for ref in _as_list(entry.get("from"))]
         targets = [_split(ref, objects) for ref in _as_list(entry.get("to"))]
         label = ", ".join(f"{o}.{p}" for o, p in targets)
+        rule_id = _custom(entry, "quantaRuleId") or entry.get("id")
+        severity = _custom(entry, "quantaSeverity")
         meta = RuleMeta(
-            id=str(entry.get("id") or f"{obj}.{'.'.join(s or '?' for s in sources)}.relationship.{index}"),
+            id=str(rule_id or f"{obj}.{'.'.join(s or '?' for s in sources)}.relationship.{index}"),
             name=f"{obj}.{', '.join(s or '?' for s in sources)} references {label}",
             path=entry_path,
             criteria="dq",
             dimension="consistency",
+            severity=None if severity is None else str(severity),
         )
         kind = str(entry.get("type") or "foreignKey")
         if kind != "foreignKey":
@@ -67,6 +75,14 @@ def relationship_checks(
         params = {"from": tuple(sources), "to_object": targets[0][0], "to": tuple(p for _, p in targets)}
         checks.append(Check("relationship", obj, meta, prop, params=params, threshold=ZERO))
     return checks
+
+
+def _custom(entry: dict[str, Any], name: str) -> Any:
+    """The ``value`` of ``customProperties[property == name]``, or ``None``."""
+    for item in entry.get("customProperties") or []:
+        if isinstance(item, dict) and item.get("property") == name:
+            return item.get("value")
+    return None
 
 
 def _as_list(value: Any) -> list[str]:

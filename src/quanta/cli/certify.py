@@ -59,13 +59,15 @@ def register(app: typer.Typer) -> None:
 
 
 def _print(out: Any, view: Any) -> None:
+    from rich.markup import escape
+
     from quanta.cli.policy import _print_verdict
 
     cert = view.certification
     colour = "green" if cert.status == "OK" else "bold red"
     source = f"recorded {view.recorded_at}" if view.source == "registry" else "evaluated now from the files"
     out.print(
-        f"[bold]{view.product}[/] {cert.version or ''}: [{colour}]{cert.status}[/] ({source})",
+        f"[bold]{escape(view.product)}[/] {escape(cert.version or '')}: [{colour}]{cert.status}[/] ({source})",
         highlight=False,
     )
     counts = cert.summary()
@@ -79,4 +81,7 @@ def _print(out: Any, view: Any) -> None:
             _print_verdict(out, view.product, verdict)
     for verdict in cert.verdicts:
         if verdict.verdict in ("passed", "skipped"):
-            out.print(f"  [dim]{verdict.verdict:<7}[/] {verdict.policy}: {verdict.message}", highlight=False)
+            out.print(
+                f"  [dim]{verdict.verdict:<7}[/] {escape(verdict.policy)}: {escape(verdict.message)}",
+                highlight=False,
+            )

@@ -41,9 +41,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Lint data contracts (ODCS) and data products (ODPS): YAML safety, JSON Schema by apiVersion,
         semantic rules and mesh references."""
+        from quanta.governance.service import lint_with_policies
         from quanta.spec.lint import lint_paths
 
         results = lint_paths(paths or [Path(".")], lenient=lenient, jobs=jobs)
+        results = lint_with_policies(paths or [Path(".")], results)  # inside a mesh: its policies too
         if output is OutputFormat.json:
             typer.echo(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False))
         else:

@@ -72,8 +72,10 @@ def register(app: typer.Typer) -> None:
         if output_format == "json":
             console().print_json(json.dumps(found.to_dict(), default=str))
             return
+        from rich.markup import escape
+
         out = console()
-        out.print(f"[bold]{found.id}[/]: {found.title}")
+        out.print(f"[bold]{escape(found.id)}[/]: {escape(found.title)}")
         mandatory = "mandatory" if found.mandatory else "not mandatory"
         since = f" from {found.enforced_from}" if found.enforced_from else ""
         out.print(
@@ -82,14 +84,14 @@ def register(app: typer.Typer) -> None:
         if found.description:
             out.print(f"\n{found.description}", markup=False)
         if found.when:
-            out.print(f"\n[bold]applies when[/] {found.when}", highlight=False)
-        out.print(f"\n[bold]rule[/] {found.rule_text}", highlight=False)
+            out.print(f"\n[bold]applies when[/] {escape(found.when)}", highlight=False)
+        out.print(f"\n[bold]rule[/] {escape(found.rule_text)}", highlight=False)
         if found.params:
-            out.print(f"[bold]params[/] {found.params}", markup=True)
+            out.print(f"[bold]params[/] {escape(str(found.params))}", highlight=False)
         if found.remediation:
-            out.print(f"\n[bold]to comply[/] {found.remediation}")
+            out.print(f"\n[bold]to comply[/] {escape(found.remediation)}")
         if found.file:
-            out.print(f"\n[dim]{found.file}[/]")
+            out.print(f"\n{found.file}", style="dim", markup=False)
 
     @group.command("test")
     def test(
@@ -132,14 +134,18 @@ def _print_list(out: Any, policy_set: Any) -> None:
         table.add_row(p.id, where, p.scope, p.severity, status, "yes" if p.mandatory else "", p.title)
     out.print(table)
     for diagnostic in policy_set.diagnostics:
-        out.print(f"[red]{diagnostic.severity}[/] {diagnostic}", highlight=False)
+        style = "red" if diagnostic.severity == "error" else "yellow"
+        out.print(str(diagnostic), style=style, markup=False, highlight=False)
 
 
 def _print_verdict(out: Any, key: str, verdict: Any) -> None:
+    from rich.markup import escape
+
     style = _STYLE.get(verdict.verdict, "")
     blocking = " [bold red]BLOCKS PUBLICATION[/]" if verdict.blocking else ""
     out.print(
-        f"[{style}]{verdict.verdict:<7}[/] {key} · {verdict.policy} ({verdict.effective_severity}){blocking}",
+        f"[{style}]{verdict.verdict:<7}[/] {escape(key)} · {escape(verdict.policy)} "
+        f"({verdict.effective_severity}){blocking}",
         highlight=False,
     )
     out.print(f"        {verdict.message}", markup=False, highlight=False)

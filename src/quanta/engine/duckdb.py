@@ -38,10 +38,11 @@ class DuckDBEngine:
     Args:
         database: ``":memory:"`` (default) or a DuckDB database file.
         read_only: open ``database`` read-only.
-        memory_limit: DuckDB ``memory_limit`` such as ``"2GB"``; above it, operators spill to disk.
-        temp_directory: where spilled data goes (default: DuckDB's own, next to the database or in
-            ``.tmp``).
-        threads: number of worker threads (default: all cores).
+        memory_limit: DuckDB ``memory_limit`` such as ``"2GB"``; above it, operators spill to disk
+            (default: ``$QUANTA_DUCKDB_MEMORY_LIMIT``, else DuckDB's 80 % of RAM).
+        temp_directory: where spilled data goes (default: ``$QUANTA_DUCKDB_TEMP_DIRECTORY``, else
+            DuckDB's own, next to the database or in ``.tmp``).
+        threads: number of worker threads (default: ``$QUANTA_DUCKDB_THREADS``, else all cores).
         connection: an existing ``duckdb.DuckDBPyConnection`` to use instead of opening one (the engine
             does not close a connection it did not open).
 
@@ -72,6 +73,13 @@ class DuckDBEngine:
         if connection is not None:
             self.connection = connection
         else:
+            import os
+
+            memory_limit = memory_limit or os.environ.get("QUANTA_DUCKDB_MEMORY_LIMIT")
+            temp_directory = temp_directory or os.environ.get("QUANTA_DUCKDB_TEMP_DIRECTORY")
+            threads = threads or (
+                int(os.environ["QUANTA_DUCKDB_THREADS"]) if os.environ.get("QUANTA_DUCKDB_THREADS") else None
+            )
             config: dict[str, Any] = {}
             if memory_limit:
                 config["memory_limit"] = str(memory_limit)
@@ -123,28 +131,22 @@ class DuckDBEngine:
         )
 
     def query(self, sql: str) -> pa.RecordBatchReader:
-        """Run ``sql`` on a fresh cursor and return its result as a stream of Arrow record batches."""
-        import duckdb
+        """Run ``sql`` and return its result as a stream of Arrow record batches.
 
-        cursor = self.connection.cursor()
-        try:
-            relation = cursor.sql(sql)
-            if relation is None:  # a statement without a result
-                import pyarrow as pa
+        Queries run on the engine's connection itself (not a cursor), because Arrow data registered
+        with :meth:`register` is visible to that connection only. Consume (or drop) one reader before
+        starting the next query.
+        """
+        import pyarrow as pa
 
-                return pa.RecordBatchReader.from_batches(pa.schema([]), [])
-            return relation.to_arrow_reader()
-        except duckdb.Error:
-            cursor.close()
-            raise
+        relation = self.connection.sql(sql)
+        if relation is None:  # a statement without a result
+            return pa.RecordBatchReader.from_batches(pa.schema([]), [])
+        return relation.to_arrow_reader()
 
     def execute(self, sql: str) -> None:
         """Run ``sql`` and discard its result."""
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(sql)
-        finally:
-            cursor.close()
+        self.connection.execute(sql)
 
     def close(self) -> None:
         """Close the connection if this engine opened it."""
@@ -240,7 +242,7 @@ class DuckDBEngine:
 
         uri = Path(path).resolve().as_uri() + "?mode=ro"
         try:
-            connection = sqlite3.connect(uri, uri=True)
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         except sqlite3.Error as error:
             raise ConnectionFailed(f"cannot open SQLite database {path}: {error}") from error
         try:

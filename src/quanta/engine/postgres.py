@@ -186,5 +186,5 @@ def _array(values: tuple[Any, ...], type_: pa.DataType) -> pa.Array:
     if pa.types.is_floating(type_):
         values = tuple(None if v is None else float(v) for v in values)
     elif pa.types.is_string(type_):
-        values = tuple(None if v is None or isinstance(v, str) else str(v) for v in values)
+        values = tuple(v if v is None or isinstance(v, str) else str(v) for v in values)
     return pa.array(values, type=type_)

@@ -21,6 +21,7 @@ from quanta.governance.loading import (
     lint_policies,
     load_policies,
 )
+from quanta.governance.notice import MajorChangeNotice, major_change_notice
 from quanta.governance.policy import Policy
 from quanta.spec.diff import Change, DiffResult, diff_contracts
 
@@ -49,6 +50,7 @@ __all__ = [
     "DiffResult",
     "Evidence",
     "LifecycleProblem",
+    "MajorChangeNotice",
     "Outcome",
     "Policy",
     "PolicySet",
@@ -62,4 +64,5 @@ __all__ = [
     "install_builtin_pack",
     "lint_policies",
     "load_policies",
+    "major_change_notice",
 ]

@@ -26,8 +26,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from quanta.errors import Diagnostic
-
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 _SLA_ALIASES = {"ly": "latency", "freshness": "latency", "re": "retention", "fy": "frequency"}
 
@@ -192,30 +190,6 @@ def check_syntax(expression: str) -> CelSyntaxError | None:
             line, column, f"CEL syntax error {where}: the rule cannot be parsed; check operators and brackets"
         )
     return None
-
-
-def syntax_diagnostic(
-    error: CelSyntaxError, *, file: str | None, path: str, start: tuple[int | None, int | None], block: bool
-) -> Diagnostic:
-    """Turn a CEL syntax error into a diagnostic with the position in the policy file.
-
-    Args:
-        error: from :func:`check_syntax`.
-        file: the policy file.
-        path: JSON path of the rule in the policy document (e.g. ``"rule"``).
-        start: 1-based (line, column) of the YAML key holding the expression.
-        block: whether the expression is a YAML block scalar (``|`` or ``>``), which starts on the next line.
-    """
-    line, column = start
-    if line is None:
-        return Diagnostic("policy.cel-syntax", error.message, path=path, file=file)
-    if block:
-        line = line + error.line
-        column = (column or 1) + 1 + error.column  # block content is indented under the key
-    else:
-        line = line + error.line - 1
-        column = error.column if error.line > 1 else None
-    return Diagnostic("policy.cel-syntax", error.message, path=path, line=line, column=column, file=file)
 
 
 #: Parse-tree rules that only forward the value of their single child (see the module docstring).

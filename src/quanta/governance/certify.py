@@ -10,9 +10,10 @@ quality gate. ``draft`` policies and policies in grace before their date are rep
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from quanta.governance.cel import CelEvaluationError, CelProgram, to_cel
 from quanta.governance.federation import PolicySet
@@ -261,6 +262,9 @@ def _build_variable(results: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+#: Compiled rules, one per distinct expression and thread (a compiled program keeps one celpy evaluator,
+#: which is not thread-safe; the build certifies products in parallel).
+_PROGRAMS = threading.local()
 _LOADED_RULES: dict[str, Any] = {}
 
 
@@ -275,9 +279,6 @@ def _load_rule(name: str) -> Any:
 class _Evaluator:
     """Evaluates policies on one product's targets, converting each document to CEL once."""
 
-    #: Compiled rules, shared by every evaluation in the process (one per distinct expression).
-    _programs: ClassVar[dict[str, CelProgram]] = {}
-
     def __init__(self, builder: TargetBuilder, day: dt.date) -> None:
         self.builder = builder
         self.day = day
@@ -285,9 +286,10 @@ class _Evaluator:
         self._when: dict[tuple[str, int], bool | str] = {}
 
     def program(self, expression: str) -> CelProgram:
-        program = self._programs.get(expression)
+        programs = _PROGRAMS.__dict__.setdefault("by_expression", {})
+        program = programs.get(expression)
         if program is None:
-            program = self._programs[expression] = CelProgram(expression)
+            program = programs[expression] = CelProgram(expression)
         return program
 
     def _converted(self, value: Any) -> Any:

@@ -127,9 +127,7 @@ def federate(global_files: list[PolicyFile], domain_files: dict[str, list[Policy
 def _override(base: Policy, pf: PolicyFile, domain: str) -> Policy:
     """Merge a domain override onto its global policy."""
     data = {**_as_data(base), **{k: v for k, v in pf.data.items() if k != "mandatory"}}
-    merged = build_policy(
-        PolicyFile(data, pf.file, pf.positions, pf.block_keys), origin="domain", domain=domain
-    )
+    merged = build_policy(PolicyFile(data, pf.file, pf.positions), origin="domain", domain=domain)
     return replace(merged, mandatory=base.mandatory)
 
 

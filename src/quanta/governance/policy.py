@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from quanta.errors import Diagnostic
-from quanta.governance.cel import check_syntax, syntax_diagnostic
+from quanta.governance.cel import check_syntax
 
 Scope = Literal["product", "contract", "outputPort", "property", "build"]
 SCOPES: tuple[str, ...] = ("product", "contract", "outputPort", "property", "build")
@@ -156,7 +156,6 @@ class PolicyFile:
     data: dict[str, Any]
     file: str | None
     positions: dict[str, tuple[int | None, int | None]]
-    block_keys: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:
@@ -199,12 +198,7 @@ def read_policy_file(
         return None, [Diagnostic("policy.yaml", message, line=line, column=column, file=name)]
     data = dict(loaded.data)
     positions = {str(key): loaded.position((key,)) for key in data}
-    block_keys = frozenset(
-        str(key)
-        for key, value in data.items()
-        if type(value).__name__ in ("LiteralScalarString", "FoldedScalarString")
-    )
-    policy_file = PolicyFile(data, name, positions, block_keys)
+    policy_file = PolicyFile(data, name, positions)
     return policy_file, _lint_fields(policy_file)
 
 
@@ -277,32 +271,67 @@ def _lint_cel(pf: PolicyFile, key: str, expression: str, *, nested: bool = False
     error = check_syntax(expression)
     if error is None:
         return []
-    start = pf.where(key)
-    if nested:  # rule: {cel: ...}: point at the line of the mapping, the expression follows it
-        return [syntax_diagnostic(error, file=pf.file, path="rule.cel", start=start, block=True)]
-    block = key in pf.block_keys
-    value_column = None if block else _value_column(pf, key)
-    diagnostic = syntax_diagnostic(error, file=pf.file, path=key, start=start, block=block)
-    if value_column is not None and error.line == 1:
-        diagnostic = replace(diagnostic, column=value_column + error.column - 1)
-    return [diagnostic]
+    path = "rule.cel" if nested else key
+    line, column = _locate(pf, "cel" if nested else key, error.line, error.column, after=pf.where(key)[0])
+    return [Diagnostic("policy.cel-syntax", error.message, path=path, line=line, column=column, file=pf.file)]
 
 
-def _value_column(pf: PolicyFile, key: str) -> int | None:
-    """Column where the inline value of ``key`` starts (after ``key: `` and an opening quote)."""
-    line, column = pf.where(key)
-    if line is None or pf.file is None:
-        return None
+def _scalar_segments(lines: list[str], key_line: int, key: str) -> tuple[list[tuple[int, int, str]], str]:
+    """The file lines holding the value of ``key`` (declared on 1-based ``key_line``), as
+    ``(line, column of its first character, text)``, and how YAML joins them: ``literal`` (``|``: with
+    line breaks) or ``folded`` (``>``, and plain or quoted scalars that span lines: with spaces)."""
+    text = lines[key_line - 1]
+    at = text.find(f"{key}:")
+    indent = len(text) - len(text.lstrip())
+    value_start = at + len(key) + 1
+    while value_start < len(text) and text[value_start] == " ":
+        value_start += 1
+    head = text[value_start:]
+    segments: list[tuple[int, int, str]] = []
+    mode = "folded"
+    if head[:1] in ("|", ">"):
+        mode = "literal" if head[0] == "|" else "folded"
+    elif head:
+        quote = 1 if head[0] in "'\"" else 0
+        segments.append((key_line, value_start + 1 + quote, head[quote:]))
+    for number in range(key_line + 1, len(lines) + 1):
+        line = lines[number - 1]
+        stripped = line.lstrip()
+        if stripped and len(line) - len(stripped) <= indent:
+            break
+        segments.append((number, len(line) - len(stripped) + 1, stripped))
+    return segments, mode
+
+
+def _locate(
+    pf: PolicyFile, key: str, line: int, column: int, *, after: int | None
+) -> tuple[int | None, int | None]:
+    """Map a (line, column) inside a CEL expression to the policy file, by reading the scalar's lines."""
+    if pf.file is None or after is None:
+        return after, None
     try:
-        text = Path(pf.file).read_text(encoding="utf-8").splitlines()[line - 1]
-    except (OSError, IndexError):
-        return None
-    after = text.find(":", (column or 1) - 1 + len(key)) + 1
-    while after < len(text) and text[after] == " ":
-        after += 1
-    if after < len(text) and text[after] in "'\"":
-        after += 1
-    return after + 1
+        lines = Path(pf.file).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return after, None
+    key_line = next(
+        (n for n in range(after, len(lines) + 1) if lines[n - 1].lstrip().startswith(f"{key}:")), None
+    )
+    if key_line is None:
+        return after, None
+    segments, mode = _scalar_segments(lines, key_line, key)
+    if not segments:
+        return key_line, None
+    if mode == "literal":  # lines kept; indentation beyond the block's first line is content
+        block_indent = segments[0][1]
+        number, _, _ = segments[min(line, len(segments)) - 1]
+        return number, block_indent + column - 1
+    offset = column - 1  # folded: the expression's first line is the segments joined with spaces
+    for number, start, text in segments:
+        if offset <= len(text):
+            return number, start + offset
+        offset -= len(text) + 1
+    number, start, text = segments[-1]
+    return number, start + len(text)
 
 
 def _parse_date(value: Any) -> dt.date | None:

@@ -34,26 +34,63 @@ def _reader(mesh_root: Path) -> Any:
     return open_reader(url, base_dir=mesh_root)
 
 
-def published_contracts(mesh_root: Path, contract_ids: list[str]) -> dict[str, Any]:
-    """The last recorded version of each contract id, as :class:`quanta.spec.Contract` (ids never
-    recorded are left out)."""
+def last_published(
+    reader: Any, domain: str, product: str, descriptor: Any, contract_ids: list[str]
+) -> dict[str, Any]:
+    """The last published version of each of a product's contracts, read from the registry.
+
+    For an output contract, it is the text recorded for the contract version of the port's newest valid
+    snapshot, as it was when that snapshot was recorded (so a later edit of the same version, recorded by
+    a build that was then blocked, is not taken for the published text). For any other contract (a source
+    contract) it is the newest recorded text. Contracts never published are left out.
+
+    Args:
+        reader: an open :class:`quanta.registry.RegistryReader` (or ``Registry``).
+        domain: the product's domain; ``product``: its name (folder).
+        descriptor: the ODPS descriptor (document or ``dict``): its output ports name the contracts.
+        contract_ids: the contracts to look up.
+
+    Returns:
+        ``{contract id: Contract}``.
+    """
     from quanta.spec import load_contract
 
+    plain = descriptor.to_plain() if hasattr(descriptor, "to_plain") else descriptor
+    ports = {
+        str(p.get("contractId")): str(p.get("name"))
+        for p in plain.get("outputPorts") or []
+        if isinstance(p, dict)
+    }
+    out = {}
+    for contract_id in contract_ids:
+        text = None
+        if contract_id in ports:
+            snapshot = reader.latest_snapshot(domain, product, ports[contract_id])
+            if snapshot is not None and snapshot.contract_version is not None:
+                recorded = reader.contracts(contract_id, snapshot.contract_version)
+                before = [c for c in recorded if c.recorded_at <= snapshot.recorded_at]
+                chosen = before[0] if before else (recorded[-1] if recorded else None)
+                text = chosen.raw_yaml if chosen is not None else None
+        else:
+            recorded = reader.contracts(contract_id)
+            text = recorded[0].raw_yaml if recorded else None
+        if text is not None:
+            out[contract_id] = load_contract(text)
+    return out
+
+
+def published_contracts(mesh_root: Path, product: ProductFiles) -> dict[str, Any]:
+    """:func:`last_published` for a product of the mesh at ``mesh_root`` (empty without a registry)."""
     reader = _reader(mesh_root)
     if reader is None:
         return {}
-    out = {}
-    for contract_id in contract_ids:
-        recorded = reader.contracts(contract_id)
-        if recorded:
-            out[contract_id] = load_contract(recorded[0].raw_yaml)
-    return out
+    return last_published(reader, product.domain, product.name, product.product, list(product.contracts))
 
 
 def certify_files(mesh_root: Path, product: ProductFiles, *, today: dt.date | None = None) -> Certification:
     """Certify a product from its files, against the last published contracts in the registry."""
     policies = load_policies(mesh_root)
-    previous = published_contracts(mesh_root, list(product.contracts))
+    previous = published_contracts(mesh_root, product)
     return certify(
         policies, product.product, product.contracts, previous, domain=product.domain_info, today=today
     )
@@ -136,7 +173,7 @@ def evaluate_policy(
     products = [find_product(mesh_root, target)] if target else find_products(mesh_root)
     out = []
     for product in products:
-        previous = published_contracts(mesh_root, list(product.contracts))
+        previous = published_contracts(mesh_root, product)
         result = certify(
             policies,
             product.product,
@@ -159,7 +196,7 @@ def lint_diagnostics(mesh_root: Path, *, today: dt.date | None = None) -> list[D
     policy_set = lint_policies(mesh_root)
     out = list(policy_set.diagnostics)
     for product in find_products(mesh_root):
-        previous = published_contracts(mesh_root, list(product.contracts))
+        previous = published_contracts(mesh_root, product)
         result = certify(
             policy_set, product.product, product.contracts, previous, domain=product.domain_info, today=today
         )
@@ -184,6 +221,46 @@ def lint_diagnostics(mesh_root: Path, *, today: dt.date | None = None) -> list[D
                     )
                 )
     return out
+
+
+def lint_with_policies(paths: list[Path], results: list[Any]) -> list[Any]:
+    """Add governance to ``quanta lint`` results: when the linted paths are inside a mesh, the problems of
+    its policy files and the verdicts of its lint-time policies (:func:`lint_diagnostics`) that concern a
+    linted file are added to that file's result (a new result for a file the spec lint did not list,
+    such as a policy file). Outside a mesh, ``results`` is returned unchanged.
+
+    Args:
+        paths: the paths given to ``quanta lint``.
+        results: the :class:`quanta.spec.lint.LintResult` list of the spec lint.
+    """
+    from quanta.errors import QuantaError
+    from quanta.mesh import find_mesh_root
+    from quanta.spec.lint import LintResult
+
+    try:
+        root = find_mesh_root(paths[0] if paths else Path("."))
+    except QuantaError:
+        return results
+    scopes = [Path(p).resolve() for p in paths] or [root]
+    try:
+        diagnostics = lint_diagnostics(root)
+    except QuantaError as error:
+        note = Diagnostic(
+            "policy.not-evaluated", f"governance policies were not evaluated: {error.message}", "warning"
+        )
+        return [*results, LintResult(str(root / "mesh.yaml"), None, None, [note])]
+    by_file = {str(Path(r.file).resolve()): r for r in results}
+    extra: dict[str, Any] = {}
+    for diagnostic in diagnostics:
+        where = Path(diagnostic.file or root).resolve()
+        if not any(where == scope or scope in where.parents for scope in scopes):
+            continue
+        key = str(where)
+        target = by_file.get(key) or extra.setdefault(
+            key, LintResult(diagnostic.file or key, "Policy", None, [])
+        )
+        target.diagnostics.append(diagnostic)
+    return [*results, *extra.values()]
 
 
 def _load(path: Path, *, label: str) -> Any:
@@ -232,7 +309,8 @@ def diff_against_registry(new: Path, mesh_root: Path) -> DiffResult:
         UsageError: the registry holds no version of this contract.
     """
     current = _load(new, label="new")
-    previous = published_contracts(mesh_root, [str(current.id)]).get(str(current.id))
+    holder = next((p for p in find_products(mesh_root) if str(current.id) in p.contracts), None)
+    previous = published_contracts(mesh_root, holder).get(str(current.id)) if holder is not None else None
     if previous is None:
         raise UsageError(
             f"the registry holds no published version of contract {current.id!r}; build it first"
@@ -248,7 +326,9 @@ __all__ = [
     "diff_against_registry",
     "diff_files",
     "evaluate_policy",
+    "last_published",
     "lint_diagnostics",
+    "lint_with_policies",
     "product_certification",
     "published_contracts",
     "store_certification",

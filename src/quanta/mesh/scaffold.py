@@ -49,6 +49,11 @@ team:
   members:
     - username: owner@example.com
       role: owner
+support:
+  - channel: "#{domain}-data"
+    tool: slack
+    scope: interactive
+    url: https://chat.example.com/{domain}-data
 inputPorts:
   - name: raw
     version: 1.0.0
@@ -79,12 +84,17 @@ servers:
 schema:
   - name: raw
     physicalType: table
+    description: One row per raw {name} record.
     properties:
       - name: id
         logicalType: integer
+        primaryKey: true
+        primaryKeyPosition: 1
         required: true
+        description: Identifier of the record.
       - name: label
         logicalType: string
+        description: A label for the record.
 """
 
 OUTPUT_CONTRACT_TEMPLATE = """\
@@ -100,6 +110,7 @@ description:
 schema:
   - name: {name}
     physicalType: table
+    description: One row per {name} record.
     properties:
       - name: id
         logicalType: integer
@@ -107,13 +118,23 @@ schema:
         primaryKeyPosition: 1
         required: true
         unique: true
+        description: Identifier of the record.
       - name: label
         logicalType: string
+        description: A label for the record.
     quality:
       - type: library
         metric: rowCount
         mustBeGreaterThan: 0
         severity: error
+        dimension: completeness
+slaProperties:
+  - property: latency
+    value: 1
+    unit: d
+  - property: retention
+    value: 1
+    unit: y
 """
 
 TRANSFORM_TEMPLATE = """\

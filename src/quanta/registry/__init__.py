@@ -17,7 +17,7 @@ _EXPORTS = {
     "open_registry": "quanta.registry.open",
     "open_reader": "quanta.registry.open",
     "Registry": "quanta.registry.writer",
-    "RegistryError": "quanta.registry.writer",
+    "RegistryError": "quanta.registry.errors",
     "RegistryReader": "quanta.registry.reader",
     "reconcile": "quanta.registry.reconcile",
     "ReconcileReport": "quanta.registry.reconcile",
@@ -77,6 +77,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from quanta.registry.db import DEFAULT_URL, ENV_URL, resolve_url
+    from quanta.registry.errors import RegistryError
     from quanta.registry.locks import LockHeld, MeshLock
     from quanta.registry.migrate import RegistryVersionError
     from quanta.registry.open import open_reader, open_registry
@@ -99,7 +100,7 @@ if TYPE_CHECKING:
         SnapshotInfo,
         SnapshotRecord,
     )
-    from quanta.registry.writer import Registry, RegistryError
+    from quanta.registry.writer import Registry
 
 
 def __getattr__(name: str) -> Any:

@@ -119,4 +119,5 @@ def create_engine(url: str) -> Engine:
         from sqlalchemy.pool import StaticPool
 
         return sa.create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-    return sa.create_engine(url, pool_pre_ping=True)
+    # a builder holds one connection per build lock and per product lock besides its sessions
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -217,9 +217,15 @@ class FileProductLock:
 
     def __enter__(self) -> FileProductLock:
         if not self._thread_lock.acquire(timeout=-1 if self.timeout is None else self.timeout):
-            raise LockHeld(f"another thread holds the lock of {self.path.stem}")
+            raise LockHeld(f"another build thread holds the lock of product {self.path.stem}")
         try:
             self._file.acquire()
+        except LockHeld:
+            self._thread_lock.release()
+            raise LockHeld(
+                f"another builder holds the lock of product {self.path.stem} ({self.path}); it is released "
+                "when that builder finishes the product or its process ends."
+            ) from None
         except BaseException:
             self._thread_lock.release()
             raise

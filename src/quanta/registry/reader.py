@@ -10,12 +10,19 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from quanta.registry import records as r
+from quanta.registry.convert import (
+    build_info,
+    check_record,
+    edge_record,
+    port_info,
+    product_info,
+    run_info,
+    snapshot_info,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
-
-    from quanta.registry import models as m
 
 
 class RegistryReader:
@@ -87,8 +94,8 @@ class RegistryReader:
             paused = dict(s.execute(select(m.ProductState.product_id, m.ProductState.paused)).all())
             by_product: dict[int, list[r.PortInfo]] = {}
             for port in ports:
-                by_product.setdefault(port.product_id, []).append(_port(port))
-            return [_product(p, by_product.get(p.id, []), paused.get(p.id, False)) for p in rows]
+                by_product.setdefault(port.product_id, []).append(port_info(port))
+            return [product_info(p, by_product.get(p.id, []), paused.get(p.id, False)) for p in rows]
 
     def product(self, domain: str, name: str) -> r.ProductInfo | None:
         """Return one product, or ``None`` when it was never registered."""
@@ -104,7 +111,7 @@ class RegistryReader:
                 select(m.OutputPort).where(m.OutputPort.product_id == row.id).order_by(m.OutputPort.name)
             ).all()
             state = s.get(m.ProductState, row.id)
-            return _product(row, [_port(p) for p in ports], bool(state and state.paused))
+            return product_info(row, [port_info(p) for p in ports], bool(state and state.paused))
 
     def descriptors(self, domain: str, name: str) -> list[r.DescriptorInfo]:
         """Return every recorded descriptor text of a product, newest first."""
@@ -183,7 +190,7 @@ class RegistryReader:
             query = select(m.Build).order_by(m.Build.started_at.desc()).limit(limit)
             if status is not None:
                 query = query.where(m.Build.status == status)
-            return [_build(b) for b in s.scalars(query)]
+            return [build_info(b) for b in s.scalars(query)]
 
     def build(self, build_id: str) -> r.BuildInfo | None:
         """Return one build, or ``None``."""
@@ -191,7 +198,7 @@ class RegistryReader:
 
         with self._read() as s:
             row = s.get(m.Build, build_id)
-            return _build(row) if row else None
+            return build_info(row) if row else None
 
     def runs(
         self,
@@ -229,7 +236,7 @@ class RegistryReader:
             query = query.where(m.ProductRun.status.in_(statuses))
         query = query.order_by(m.ProductRun.started_at.desc(), m.ProductRun.id.desc()).limit(limit)
         with self._read() as s:
-            return [_run(run, d, n) for run, d, n in s.execute(query)]
+            return [run_info(run, d, n) for run, d, n in s.execute(query)]
 
     def run(self, run_id: str) -> r.RunInfo | None:
         """Return one product run, or ``None``."""
@@ -243,7 +250,7 @@ class RegistryReader:
                 .join(m.Product, m.Product.id == m.ProductRun.product_id)
                 .where(m.ProductRun.id == run_id)
             ).first()
-            return _run(*row) if row else None
+            return run_info(*row) if row else None
 
     def last_runs(self, status: str | Sequence[str] | None = None) -> list[r.RunInfo]:
         """Return the newest run of every product (``quanta status``), by domain and product.
@@ -277,7 +284,7 @@ class RegistryReader:
             .order_by(m.Product.domain, m.Product.name)
         )
         with self._read() as s:
-            return [_run(run, d, n) for run, d, n in s.execute(query)]
+            return [run_info(run, d, n) for run, d, n in s.execute(query)]
 
     def last_fingerprint(self, domain: str, product: str) -> str | None:
         """Return the fingerprint of the product's last run that published or found nothing changed.
@@ -314,7 +321,7 @@ class RegistryReader:
             query = query.where(m.Snapshot.valid.is_(True))
         query = query.order_by(m.Snapshot.port, m.Snapshot.delta_version.desc()).limit(limit)
         with self._read() as s:
-            return [_snapshot(snap, d, n) for snap, d, n in s.execute(query)]
+            return [snapshot_info(snap, d, n) for snap, d, n in s.execute(query)]
 
     def latest_snapshot(
         self, domain: str, product: str, port: str, contract_version: str | None = None
@@ -342,7 +349,7 @@ class RegistryReader:
         query = query.order_by(m.Snapshot.delta_version.desc()).limit(1)
         with self._read() as s:
             row = s.execute(query).first()
-            return _snapshot(*row) if row else None
+            return snapshot_info(*row) if row else None
 
     def table_uris(self) -> list[str]:
         """Return every table location the registry knows (ports and snapshots), sorted."""
@@ -372,7 +379,7 @@ class RegistryReader:
         if port is not None:
             query = query.where(m.CheckResult.port == port)
         with self._read() as s:
-            return [_check(c) for c in s.scalars(query.order_by(m.CheckResult.id))]
+            return [check_record(c) for c in s.scalars(query.order_by(m.CheckResult.id))]
 
     def lineage_edges(
         self, *, kind: str | None = None, run_id: str | None = None, latest_only: bool = True
@@ -404,7 +411,7 @@ class RegistryReader:
                     newest[product_id] = (started, edge.run_id)
             keep = {run for _, run in newest.values()}
             rows = [row for row in rows if row[0].run_id in keep]
-        return [_edge(edge) for edge, _, _ in rows]
+        return [edge_record(edge) for edge, _, _ in rows]
 
     def certifications(
         self, domain: str, product: str, limit: int | None = None
@@ -457,95 +464,3 @@ class RegistryReader:
         with self._read() as s:
             rows = s.scalars(query.order_by(m.Event.id).limit(limit))
             return [r.EventInfo(e.id, e.type, e.product, dict(e.payload or {}), e.created_at) for e in rows]
-
-
-# -- ORM row → record -------------------------------------------------------------------------------------
-
-
-def _port(p: m.OutputPort) -> r.PortInfo:
-    return r.PortInfo(p.name, p.version, p.contract_id, p.contract_version, p.table_uri)
-
-
-def _product(p: m.Product, ports: list[r.PortInfo], paused: bool) -> r.ProductInfo:
-    return r.ProductInfo(
-        p.domain,
-        p.name,
-        p.odps_id,
-        p.owner_team,
-        p.description,
-        p.latest_descriptor_version,
-        p.latest_descriptor_fingerprint,
-        tuple(ports),
-        bool(paused),
-        p.created_at,
-        p.updated_at,
-    )
-
-
-def _build(b: m.Build) -> r.BuildInfo:
-    return r.BuildInfo(
-        b.id, b.status, b.trigger, b.started_at, b.finished_at, dict(b.options or {}), b.host, b.pid, b.error
-    )
-
-
-def _run(run: m.ProductRun, domain: str, name: str) -> r.RunInfo:
-    return r.RunInfo(
-        run.id,
-        run.build_id,
-        domain,
-        name,
-        run.status,
-        run.started_at,
-        run.finished_at,
-        run.fingerprint,
-        dict(run.steps or {}),
-        run.error,
-    )
-
-
-def _snapshot(snap: m.Snapshot, domain: str, name: str) -> r.SnapshotInfo:
-    return r.SnapshotInfo(
-        snap.id,
-        snap.run_id,
-        domain,
-        name,
-        snap.port,
-        snap.table_uri,
-        snap.delta_version,
-        snap.row_count,
-        list(snap.schema_json or []),
-        snap.contract_id,
-        snap.contract_version,
-        snap.fingerprint,
-        snap.committed_at,
-        snap.recorded_at,
-        snap.valid,
-        snap.invalid_reason,
-    )
-
-
-def _check(c: m.CheckResult) -> r.CheckRecord:
-    return r.CheckRecord(
-        status=c.status,
-        port=c.port,
-        rule_id=c.rule_id,
-        rule_name=c.rule_name,
-        kind=c.kind,
-        element=c.element,
-        dimension=c.dimension,
-        severity=c.severity,
-        metric_value=c.metric_value,
-        operator=c.operator,
-        threshold=c.threshold,
-        unit=c.unit,
-        message=c.message,
-        duration_ms=c.duration_ms,
-        id=c.id,
-        run_id=c.run_id,
-    )
-
-
-def _edge(e: m.LineageEdge) -> r.EdgeRecord:
-    return r.EdgeRecord(
-        e.kind, e.from_dataset, e.to_dataset, e.from_field, e.to_field, e.transformation, e.run_id
-    )

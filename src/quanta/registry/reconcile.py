@@ -13,7 +13,8 @@ port's new Delta version and only then records the snapshot, in one registry tra
    ``failed`` ("interrupted after publishing"), so the next build rebuilds the product and records
    its checks.
 3. *A recorded snapshot whose Delta version does not exist* (a table deleted or restored by hand): the
-   snapshot is marked invalid and downstream builds stop reading it.
+   snapshot is marked invalid and downstream builds stop reading it. (Only a crash leaves tables and
+   registry out of step, so tables are checked when an interrupted build is found, or with ``full=True``.)
 4. *Builds and runs left ``running``* by a dead builder become ``failed`` with the error "interrupted".
    A builder holds its build's lock while it runs (a PostgreSQL advisory lock, or an ``flock`` beside a
    SQLite registry), and the lock dies with the process: a build whose lock is free is interrupted.
@@ -100,6 +101,7 @@ def reconcile(
     tables: Iterable[str] | None = None,
     storage_options: dict[str, str] | None = None,
     remove_leftovers: bool = True,
+    full: bool = False,
 ) -> ReconcileReport:
     """Make the registry consistent with the Delta tables after a crash (see the module docs for the rule).
 
@@ -111,7 +113,11 @@ def reconcile(
         tables: table locations to check; by default every table the registry knows plus every table
             found under a local storage root.
         storage_options: object-store options for delta-rs.
-        remove_leftovers: also delete staging folders and uncommitted data files of dead runs.
+        remove_leftovers: also delete staging folders of dead runs and uncommitted data files.
+        full: check every table even when no interrupted build was found (to catch tables deleted or
+            rolled back by hand). By default the tables are checked only when an interrupted build was
+            found: a crash is the only way Quanta leaves them out of step with the registry, and opening
+            every table log costs a few milliseconds per table.
 
     Returns:
         What was repaired.
@@ -132,11 +138,21 @@ def reconcile(
         report.failed_runs.extend(registry.fail_interrupted(build.id, INTERRUPTED))
         report.failed_builds.append(build.id)
 
-    known = set(registry.table_uris())
-    uris = sorted(set(tables) if tables is not None else known | set(storage.find_tables(storage_root)))
+    if not (full or report.failed_builds):
+        if remove_leftovers:
+            report.removed_files = storage.remove_leftovers(storage_root, keep_runs=live_runs, tables=[])
+        return report
+
+    recorded_by_uri = _recorded(registry)
+    found = list(tables) if tables is not None else [*recorded_by_uri, *storage.find_tables(storage_root)]
+    uris = sorted(
+        {storage.normalize_root(u) for u in [*found, *registry.table_uris()]}
+        if tables is None
+        else {storage.normalize_root(u) for u in found}
+    )
     products = {(p.domain, p.name): p for p in registry.products()}
     port_owner = {
-        port.table_uri: (p.domain, p.name, port.name)
+        storage.normalize_root(port.table_uri): (p.domain, p.name, port.name)
         for p in products.values()
         for port in p.ports
         if port.table_uri
@@ -144,7 +160,7 @@ def reconcile(
     for uri in uris:
         versions = storage.list_versions(uri, storage_options=storage_options)
         existing = {v.version: v for v in versions}
-        recorded = _recorded(registry, uri)
+        recorded = recorded_by_uri.get(uri, [])
         # 3. snapshots whose version is missing (or was made by another run than recorded)
         for snap_id, version, run_id in recorded:
             commit = existing.get(version)
@@ -180,18 +196,23 @@ def reconcile(
     return report
 
 
-def _recorded(registry: Registry, uri: str) -> list[tuple[int, int, str | None]]:
+def _recorded(registry: Registry) -> dict[str, list[tuple[int, int, str | None]]]:
+    """Valid snapshots as ``(id, delta version, run id)`` by normalised table location."""
     from sqlalchemy import select
 
+    from quanta import storage
     from quanta.registry import models as m
 
+    by_uri: dict[str, list[tuple[int, int, str | None]]] = {}
     with registry._read() as s:
         rows = s.execute(
-            select(m.Snapshot.id, m.Snapshot.delta_version, m.Snapshot.run_id).where(
-                m.Snapshot.table_uri == uri, m.Snapshot.valid.is_(True)
+            select(m.Snapshot.id, m.Snapshot.table_uri, m.Snapshot.delta_version, m.Snapshot.run_id).where(
+                m.Snapshot.valid.is_(True)
             )
         )
-        return [(int(i), int(v), run) for i, v, run in rows]
+        for snap_id, uri, version, run in rows:
+            by_uri.setdefault(storage.normalize_root(uri), []).append((int(snap_id), int(version), run))
+    return by_uri
 
 
 def _owner_from_path(uri: str, storage_root: str | Path) -> tuple[str, str, str] | None:

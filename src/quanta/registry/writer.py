@@ -23,21 +23,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from quanta.errors import QuantaError
 from quanta.registry import records as r
+from quanta.registry.convert import build_info, jsonable, run_info, snapshot_row
+from quanta.registry.errors import RegistryError, check_status
 from quanta.registry.reader import RegistryReader
+from quanta.registry.state import StateWrites
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from quanta.registry import models as m
 
-
-class RegistryError(QuantaError):
-    """A write refers to something the registry does not hold, or conflicts with a concurrent write."""
-
-
-class Registry(RegistryReader):
+class Registry(StateWrites, RegistryReader):
     """Read and write access to the registry; what ``quanta build`` and the API's writes use.
 
     Create it with :func:`quanta.registry.open_registry`.
@@ -67,9 +63,12 @@ class Registry(RegistryReader):
 
     @staticmethod
     def _event(session: Session, type_: str, product: str | None, payload: Mapping[str, Any]) -> None:
+        from sqlalchemy import insert
+
         from quanta.registry import models as m
 
-        session.add(m.Event(type=type_, product=product, payload=_jsonable(payload), created_at=m.utcnow()))
+        values = {"type": type_, "product": product, "payload": jsonable(payload), "created_at": m.utcnow()}
+        session.execute(insert(m.Event).values(**values))
 
     def _insert_ignore(self, session: Session, model: type, values: dict[str, Any]) -> None:
         """INSERT ... ON CONFLICT DO NOTHING (both dialects), so concurrent builders never collide."""
@@ -94,6 +93,8 @@ class Registry(RegistryReader):
 
         from quanta.registry import models as m
 
+        if self._registered_as(record):
+            return  # a rebuild of unchanged files: nothing to write
         with self._write() as s:
             now = m.utcnow()
             self._insert_ignore(
@@ -158,84 +159,37 @@ class Registry(RegistryReader):
                     {"version": record.descriptor_version, "fingerprint": record.descriptor_fingerprint},
                 )
 
-    def set_paused(
-        self, domain: str, product: str, paused: bool, reason: str | None = None
-    ) -> r.ProductStateInfo:
-        """Pause or resume a product (a paused product is not built and its snapshots stay as they are)."""
-        return self._update_state(domain, product, lambda st: {"paused": paused, "paused_reason": reason})
-
-    def set_configuration(
-        self,
-        domain: str,
-        product: str,
-        configuration: Mapping[str, Any],
-        *,
-        expected_version: int | None = None,
-    ) -> r.ProductStateInfo:
-        """Replace a product's configuration JSON.
-
-        Args:
-            domain: domain name.
-            product: product name.
-            configuration: the new configuration (JSON-compatible).
-            expected_version: the ``row_version`` the caller read; when given and the state changed since,
-                :class:`RegistryError` is raised instead of overwriting the other change.
-        """
-        return self._update_state(
-            domain, product, lambda st: {"configuration": dict(configuration)}, expected_version
-        )
-
-    def _update_state(
-        self, domain, product, change, expected_version: int | None = None
-    ) -> r.ProductStateInfo:
-        from sqlalchemy import select
+    def _registered_as(self, record: r.ProductRecord) -> bool:
+        """Whether the registry already holds exactly this product, its ports and its contract texts."""
+        from sqlalchemy import select, tuple_
 
         from quanta.registry import models as m
 
-        with self._write() as s:
-            pid = self._require_product(s, domain, product)
-            self._insert_ignore(
-                s,
-                m.ProductState,
-                {
-                    "product_id": pid,
-                    "paused": False,
-                    "configuration": {},
-                    "updated_at": m.utcnow(),
-                    "row_version": 0,
-                },
+        product = self.product(record.domain, record.name)
+        if product is None or (
+            product.descriptor_fingerprint,
+            product.odps_id,
+            product.owner_team,
+            product.description,
+            product.descriptor_version,
+        ) != (
+            record.descriptor_fingerprint,
+            record.odps_id,
+            record.owner_team,
+            record.description,
+            record.descriptor_version,
+        ):
+            return False
+        if sorted(product.ports, key=lambda p: p.name) != sorted(record.ports, key=lambda p: p.name):
+            return False
+        wanted = {(c.contract_id, c.fingerprint) for c in record.contracts}
+        if not wanted:
+            return True
+        with self._read() as s:
+            query = select(m.ContractVersion.contract_id, m.ContractVersion.fingerprint).where(
+                tuple_(m.ContractVersion.contract_id, m.ContractVersion.fingerprint).in_(list(wanted))
             )
-            state = s.scalars(
-                select(m.ProductState).where(m.ProductState.product_id == pid).with_for_update()
-            ).one()
-            if expected_version is not None and state.row_version != expected_version:
-                raise RegistryError(
-                    f"the state of {domain}.{product} changed since it was read (version "
-                    f"{state.row_version}, expected {expected_version}): read it again and retry."
-                )
-            before = state.paused
-            for key, value in change(state).items():
-                setattr(state, key, value)
-            state.updated_at = m.utcnow()
-            s.flush()
-            if state.paused != before:
-                self._event(
-                    s,
-                    "product.paused" if state.paused else "product.resumed",
-                    r.product_key(domain, product),
-                    {"reason": state.paused_reason},
-                )
-            else:
-                self._event(s, "product.state_changed", r.product_key(domain, product), {})
-            return r.ProductStateInfo(
-                domain,
-                product,
-                state.paused,
-                state.paused_reason,
-                dict(state.configuration or {}),
-                state.updated_at,
-                state.row_version,
-            )
+            return {tuple(row) for row in s.execute(query)} == wanted
 
     # -- builds and runs ------------------------------------------------------------------------------
 
@@ -266,7 +220,7 @@ class Registry(RegistryReader):
                     started_at=m.utcnow(),
                     status="running",
                     trigger=trigger,
-                    options=_jsonable(options or {}),
+                    options=jsonable(options or {}),
                     host=socket.gethostname(),
                     pid=os.getpid(),
                 )
@@ -277,9 +231,8 @@ class Registry(RegistryReader):
     def finish_build(self, build_id: str, status: str, error: str | None = None) -> r.BuildInfo:
         """Mark a build finished with ``status`` (succeeded, warned, blocked, failed)."""
         from quanta.registry import models as m
-        from quanta.registry.reader import _build
 
-        _check_status(status, r.BUILD_STATUSES[1:], "build")
+        check_status(status, r.BUILD_STATUSES[1:], "build")
         try:
             with self._write() as s:
                 build = s.get(m.Build, build_id)
@@ -287,7 +240,7 @@ class Registry(RegistryReader):
                     raise RegistryError(f"no build {build_id} in the registry")
                 build.status, build.finished_at, build.error = status, m.utcnow(), error
                 self._event(s, "build.finished", None, {"build": build_id, "status": status, "error": error})
-                return _build(build)
+                return build_info(build)
         finally:
             self._release_build_lock(build_id)
 
@@ -349,10 +302,11 @@ class Registry(RegistryReader):
         Returns:
             The finished run.
         """
-        from quanta.registry import models as m
-        from quanta.registry.reader import _run
+        from sqlalchemy import insert
 
-        _check_status(status, r.RUN_STATUSES[1:], "run")
+        from quanta.registry import models as m
+
+        check_status(status, r.RUN_STATUSES[1:], "run")
         with self._write() as s:
             run = s.get(m.ProductRun, run_id)
             if run is None:
@@ -362,12 +316,12 @@ class Registry(RegistryReader):
             key = r.product_key(product.domain, product.name)
             now = m.utcnow()
             run.status, run.finished_at, run.error = status, now, error
-            run.steps = _jsonable(dict(steps or {}))
+            run.steps = jsonable(dict(steps or {}))
             if fingerprint is not None:
                 run.fingerprint = fingerprint
             published = []
             for snap in snapshots:
-                s.add(_snapshot_row(snap, run_id, run.product_id, now))
+                s.add(snapshot_row(snap, run_id, run.product_id, now))
                 published.append(
                     {
                         "port": snap.port,
@@ -377,40 +331,45 @@ class Registry(RegistryReader):
                     }
                 )
             counts: dict[str, int] = {}
+            rows = []
             for check in checks:
                 rec = check if isinstance(check, r.CheckRecord) else r.CheckRecord.coerce(check)
                 counts[rec.status] = counts.get(rec.status, 0) + 1
-                s.add(
-                    m.CheckResult(
-                        run_id=run_id,
-                        port=rec.port,
-                        rule_id=rec.rule_id,
-                        rule_name=rec.rule_name,
-                        kind=rec.kind,
-                        element=rec.element,
-                        dimension=rec.dimension,
-                        severity=rec.severity,
-                        status=rec.status,
-                        metric_value=rec.metric_value,
-                        operator=rec.operator,
-                        threshold=_jsonable(rec.threshold),
-                        unit=rec.unit,
-                        message=rec.message,
-                        duration_ms=rec.duration_ms,
-                    )
+                rows.append(
+                    {
+                        "run_id": run_id,
+                        "port": rec.port,
+                        "rule_id": rec.rule_id,
+                        "rule_name": rec.rule_name,
+                        "kind": rec.kind,
+                        "element": rec.element,
+                        "dimension": rec.dimension,
+                        "severity": rec.severity,
+                        "status": rec.status,
+                        "metric_value": rec.metric_value,
+                        "operator": rec.operator,
+                        "threshold": jsonable(rec.threshold),
+                        "unit": rec.unit,
+                        "message": rec.message,
+                        "duration_ms": rec.duration_ms,
+                    }
                 )
-            for edge in lineage:
-                s.add(
-                    m.LineageEdge(
-                        run_id=run_id,
-                        kind=edge.kind,
-                        from_dataset=edge.from_dataset,
-                        from_field=edge.from_field,
-                        to_dataset=edge.to_dataset,
-                        to_field=edge.to_field,
-                        transformation=edge.transformation,
-                    )
-                )
+            if rows:  # one executemany, not one ORM object per check
+                s.execute(insert(m.CheckResult), rows)
+            edges = [
+                {
+                    "run_id": run_id,
+                    "kind": e.kind,
+                    "from_dataset": e.from_dataset,
+                    "from_field": e.from_field,
+                    "to_dataset": e.to_dataset,
+                    "to_field": e.to_field,
+                    "transformation": e.transformation,
+                }
+                for e in lineage
+            ]
+            if edges:
+                s.execute(insert(m.LineageEdge), edges)
             for snap in published:
                 self._event(s, "snapshot.published", key, {"run": run_id, **snap})
             self._event(
@@ -420,7 +379,7 @@ class Registry(RegistryReader):
                 {"run": run_id, "build": run.build_id, "status": status, "checks": counts, "error": error},
             )
             s.flush()
-            return _run(run, product.domain, product.name)
+            return run_info(run, product.domain, product.name)
 
     def record_snapshot(
         self, run_id: str | None, domain: str, product: str, snapshot: r.SnapshotRecord
@@ -430,7 +389,7 @@ class Registry(RegistryReader):
 
         with self._write() as s:
             pid = self._require_product(s, domain, product)
-            row = _snapshot_row(snapshot, run_id, pid, m.utcnow())
+            row = snapshot_row(snapshot, run_id, pid, m.utcnow())
             s.add(row)
             s.flush()
             self._event(
@@ -464,46 +423,6 @@ class Registry(RegistryReader):
                 r.product_key(product.domain, product.name),
                 {"port": snap.port, "table": snap.table_uri, "version": snap.delta_version, "reason": reason},
             )
-
-    def record_certification(
-        self,
-        domain: str,
-        product: str,
-        status: str,
-        report: Mapping[str, Any],
-        *,
-        version: str | None = None,
-        run_id: str | None = None,
-    ) -> None:
-        """Record a product's certification (``OK`` or ``NOT COMPLIANT``) with its policy report."""
-        from quanta.registry import models as m
-
-        _check_status(status, r.CERTIFICATION_STATUSES, "certification")
-        with self._write() as s:
-            pid = self._require_product(s, domain, product)
-            s.add(
-                m.Certification(
-                    product_id=pid,
-                    version=version,
-                    status=status,
-                    report=_jsonable(report),
-                    run_id=run_id,
-                    certified_at=m.utcnow(),
-                )
-            )
-            self._event(
-                s,
-                "certification.recorded",
-                r.product_key(domain, product),
-                {"status": status, "version": version, "run": run_id},
-            )
-
-    def add_event(
-        self, type_: str, product: str | None = None, payload: Mapping[str, Any] | None = None
-    ) -> None:
-        """Append an event to the outbox (for writers that record nothing else in the same transaction)."""
-        with self._write() as s:
-            self._event(s, type_, product, payload or {})
 
     def fail_interrupted(self, build_id: str, reason: str) -> list[str]:
         """Mark a build and its ``running`` product runs as ``failed`` with ``reason``; return the run ids."""
@@ -597,51 +516,3 @@ def _memory_lock_dir():
     from pathlib import Path
 
     return Path(tempfile.gettempdir()) / f"quanta-locks-{os.getpid()}"
-
-
-def _snapshot_row(snap: r.SnapshotRecord, run_id: str | None, product_id: int, now) -> m.Snapshot:
-    from quanta.registry import models as m
-
-    return m.Snapshot(
-        run_id=run_id,
-        product_id=product_id,
-        port=snap.port,
-        table_uri=snap.table_uri,
-        delta_version=snap.delta_version,
-        row_count=snap.row_count,
-        schema_json=_jsonable(list(snap.schema)),
-        contract_id=snap.contract_id,
-        contract_version=snap.contract_version,
-        fingerprint=snap.fingerprint,
-        committed_at=snap.committed_at,
-        recorded_at=now,
-        valid=True,
-    )
-
-
-def _check_status(status: str, allowed: tuple[str, ...], what: str) -> None:
-    if status not in allowed:
-        raise RegistryError(f"{status!r} is not a {what} status: use one of {', '.join(allowed)}.")
-
-
-def _jsonable(value: Any) -> Any:
-    """Make a value JSON-compatible (dates as ISO strings, tuples as lists, unknown objects as text)."""
-    import datetime as dt
-    import decimal
-    import math
-
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if hasattr(value, "value") and isinstance(value.value, str | int):  # enums
-        return value.value
-    return str(value)

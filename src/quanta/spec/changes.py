@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 Interval = tuple[float, bool, float, bool]  # low, low included, high, high included
@@ -367,3 +368,39 @@ def logical_options_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tu
                 (key, "major", f"{key} changed from {a!r} to {b!r}: values are represented differently", a, b)
             )
     return out
+
+
+# -- pairing list items across versions ------------------------------------------------------------------
+def match_items(
+    old: list[Any], new: list[Any], keys: tuple[Callable[[Any], Any], ...]
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pair list items across versions.
+
+    Each key function is tried in turn on the items not yet paired; a key returning ``None`` does not
+    pair. Returns ``(pairs of (old index, new index), removed old indexes, added new indexes)``.
+    """
+    pairs: list[tuple[int, int]] = []
+    free_old = [i for i, item in enumerate(old) if isinstance(item, dict)]
+    free_new = [j for j, item in enumerate(new) if isinstance(item, dict)]
+    for key in keys:
+        index = {}
+        for j in free_new:
+            value = key(new[j])
+            if value is not None:
+                index.setdefault(value, j)
+        still_old = []
+        for i in free_old:
+            value = key(old[i])
+            j = index.pop(value, None) if value is not None else None
+            if j is None:
+                still_old.append(i)
+            else:
+                pairs.append((i, j))
+                free_new.remove(j)
+        free_old = still_old
+    return sorted(pairs, key=lambda p: p[1]), free_old, free_new
+
+
+def by_key(name: str) -> Callable[[Any], Any]:
+    """A key function for :func:`match_items`: the item's field ``name``."""
+    return lambda item: item.get(name)

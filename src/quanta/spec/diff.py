@@ -29,8 +29,10 @@ from typing import Any, Literal
 
 from quanta.errors import SpecError
 from quanta.spec.changes import (
+    by_key,
     classification_change,
     logical_options_changes,
+    match_items,
     quality_rule_changes,
     sla_change,
 )
@@ -238,40 +240,6 @@ def _label(item: dict[str, Any], fallback: str) -> str:
     return str(item.get("name") or item.get("id") or fallback)
 
 
-def match_items(
-    old: list[Any], new: list[Any], keys: tuple[Callable[[Any], Any], ...]
-) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """Pair list items across versions.
-
-    Each key function is tried in turn on the items not yet paired; a key returning ``None`` does not
-    pair. Returns ``(pairs of (old index, new index), removed old indexes, added new indexes)``.
-    """
-    pairs: list[tuple[int, int]] = []
-    free_old = [i for i, item in enumerate(old) if isinstance(item, dict)]
-    free_new = [j for j, item in enumerate(new) if isinstance(item, dict)]
-    for key in keys:
-        index = {}
-        for j in free_new:
-            value = key(new[j])
-            if value is not None:
-                index.setdefault(value, j)
-        still_old = []
-        for i in free_old:
-            value = key(old[i])
-            j = index.pop(value, None) if value is not None else None
-            if j is None:
-                still_old.append(i)
-            else:
-                pairs.append((i, j))
-                free_new.remove(j)
-        free_old = still_old
-    return sorted(pairs, key=lambda p: p[1]), free_old, free_new
-
-
-def _by(name: str) -> Callable[[Any], Any]:
-    return lambda item: item.get(name)
-
-
 def _rule_key(rule: dict[str, Any]) -> Any:
     kind = rule.get("metric") or rule.get("rule")
     return (rule.get("type"), kind) if kind else None
@@ -284,10 +252,10 @@ def _relationship_key(rel: dict[str, Any]) -> Any:
 #: How list items are paired, and the class of an item removed or added: (keys, label field,
 #: (removed level, removed reason), (added level, added reason)).
 _LISTS: dict[str, tuple[tuple[Callable[[Any], Any], ...], str, tuple[Level, str], tuple[Level, str]]] = {
-    "object": ((_by("id"), _by("name")), "name", ("major", "its consumers break"), ("minor", "")),
-    "property": ((_by("id"), _by("name")), "name", ("major", "its consumers break"), ("minor", "")),
+    "object": ((by_key("id"), by_key("name")), "name", ("major", "its consumers break"), ("minor", "")),
+    "property": ((by_key("id"), by_key("name")), "name", ("major", "its consumers break"), ("minor", "")),
     "quality": (
-        (_by("id"), _by("name"), _rule_key),
+        (by_key("id"), by_key("name"), _rule_key),
         "metric",
         ("major", "consumers lose a guarantee"),
         ("minor", "stricter"),
@@ -299,20 +267,25 @@ _LISTS: dict[str, tuple[tuple[Callable[[Any], Any], ...], str, tuple[Level, str]
         ("minor", "stricter"),
     ),
     "sla": (
-        (_by("id"), lambda s: (s.get("property"), s.get("driver"), s.get("element")), _by("property")),
+        (by_key("id"), lambda s: (s.get("property"), s.get("driver"), s.get("element")), by_key("property")),
         "property",
         ("major", "consumers lose a guarantee"),
         ("minor", ""),
     ),
     "server": (
-        (_by("id"), _by("server")),
+        (by_key("id"), by_key("server")),
         "server",
         ("major", "consumers connected to it break"),
         ("minor", ""),
     ),
-    "role": ((_by("id"), _by("role")), "role", ("major", "consumers holding it lose access"), ("minor", "")),
+    "role": (
+        (by_key("id"), by_key("role")),
+        "role",
+        ("major", "consumers holding it lose access"),
+        ("minor", ""),
+    ),
     "custom-property": (
-        (_by("id"), _by("property")),
+        (by_key("id"), by_key("property")),
         "property",
         ("minor", ""),
         ("minor", "Table 5-1: minor"),

@@ -132,6 +132,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, str) and type(value) is not str:  # a block scalar's text
+        return str(value)
     return value
 
 
@@ -170,13 +172,24 @@ def contract_from(loaded: LoadedYaml, path: Path | None = None, *, lenient: bool
 
 
 def _moved_positions(loaded: LoadedYaml, rewrites: list[Rewrite]) -> dict:
-    """Carry the positions of renamed fields over to their new paths."""
+    """Carry the positions of renamed fields, and of everything under them, over to their new paths.
+
+    Rewrites are applied in the order they were made, so a field under a renamed parent (``dataset`` →
+    ``schema``, then ``schema[0].table`` → ``schema[0].name``) still finds its line.
+    """
     positions = dict(loaded.positions)
     for rewrite in rewrites:
-        if rewrite.new_path not in positions:
-            line_column = loaded.position(rewrite.old_path)
-            if line_column[0] is not None:
-                positions[rewrite.new_path] = line_column
+        old, new = rewrite.old_path, rewrite.new_path
+        if old == new:
+            continue
+        size = len(old)
+        moved = {(*new, *path[size:]): where for path, where in positions.items() if path[:size] == old}
+        for path, where in moved.items():
+            positions.setdefault(path, where)
+        if new not in positions:
+            line, column = loaded.position(old)
+            if line is not None and column is not None:
+                positions[new] = (line, column)
     return positions
 
 

@@ -163,7 +163,7 @@ def load_document(path: Path, *, lenient: bool = False):
         column=column,
         file=str(path),
     )
-    raise SpecError(str(diagnostic), diagnostics=[diagnostic])
+    raise SpecError(f"{diagnostic.location()}: {diagnostic.message}", diagnostics=[diagnostic])
 
 
 def lint_file(path: Path, lenient: bool = False) -> LintResult:
@@ -183,8 +183,16 @@ def lint_file(path: Path, lenient: bool = False) -> LintResult:
     except SpecError as error:
         diagnostics = error.diagnostics or [Diagnostic("spec.load", error.message, file=str(path))]
         return LintResult(str(path), kind_from_name(path), None, list(diagnostics))
-    api = document.api_version
-    return LintResult(str(path), document.kind, api, validate(document))
+    if document.kind != CONTRACT:
+        return LintResult(str(path), document.kind, document.api_version, validate(document))
+    from quanta.spec.references import duplicate_contract_ids, find_mesh_root, mesh_objects
+
+    mesh = find_mesh_root(path)
+    known = mesh_objects(mesh, lenient=lenient) if mesh is not None else None
+    diagnostics = validate(document, known_objects=known)
+    if mesh is not None:
+        diagnostics.extend(duplicate_contract_ids(document, mesh, lenient=lenient))
+    return LintResult(str(path), document.kind, document.api_version, diagnostics)
 
 
 def _lint_many(args: tuple[list[str], bool]) -> list[LintResult]:
@@ -214,6 +222,9 @@ def lint_paths(
     Raises:
         UsageError: a path does not exist.
     """
+    from quanta.spec.references import clear_cache
+
+    clear_cache()
     files = discover(paths)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers > 1 and len(files) >= PARALLEL_THRESHOLD:

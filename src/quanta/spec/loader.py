@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from quanta.errors import Diagnostic, SpecError
 from quanta.spec.paths import format_path
@@ -127,7 +128,13 @@ def _fail(
     path: PathTuple = (),
 ) -> SpecError:
     diagnostic = Diagnostic(code, message, path=format_path(path), line=line, column=column, file=file)
-    return SpecError(str(diagnostic), diagnostics=[diagnostic])
+    return SpecError(_summary(diagnostic), diagnostics=[diagnostic])
+
+
+def _summary(diagnostic: Diagnostic) -> str:
+    """``file:line:column: message (at path)``: the error's message, without markup-like brackets."""
+    where = f" (at {diagnostic.path})" if diagnostic.path else ""
+    return f"{diagnostic.location()}: {diagnostic.message}{where}"
 
 
 def _decode(raw: bytes, filename: str | None) -> str:
@@ -185,7 +192,8 @@ def _copy_paste_damage(text: str, filename: str | None, lenient: bool) -> tuple[
                 )
             )
     if found and not lenient:
-        raise SpecError(str(found[0]), diagnostics=found)
+        more = f" (and {len(found) - 1} more lines)" if len(found) > 1 else ""
+        raise SpecError(_summary(found[0]) + more, diagnostics=found)
     return "\n".join(lines), found
 
 
@@ -224,7 +232,9 @@ class _Builder:
     def scalar(self, event: Any, path: PathTuple) -> Any:
         tag, value, style = event.tag, event.value, event.style
         if tag in (None, "!"):
-            if tag == "!" or style:  # quoted, block or non-specific (`!`) scalars are text
+            if style in ("|", ">"):  # block scalars stay text that remembers its style (dumped alike)
+                return LiteralScalarString(value) if style == "|" else FoldedScalarString(value)
+            if tag == "!" or style:  # quoted or non-specific (`!`) scalars are text
                 return value
             if value and value[0] not in _RESOLVABLE_START:
                 return self._quotes(value, event, path)  # no implicit type starts this way: text
@@ -541,7 +551,9 @@ def load_yaml(
         )
     text = _decode(raw, filename)
     if not text.strip():
-        raise _fail("yaml.empty", "the file is empty; a contract or product is a YAML mapping", filename)
+        raise _fail(
+            "yaml.empty", "the file is empty; a contract or product is a YAML mapping", filename, 1, 1
+        )
     text, warnings = _copy_paste_damage(text, filename, lenient)
     make_parser, _, _ = _parser_factory()
     builder = _Builder(filename, lenient, max_depth, max_alias_nodes)
@@ -557,7 +569,9 @@ def load_yaml(
         if dispose is not None:
             dispose()
     if data is None:
-        raise _fail("yaml.empty", "the document is empty; a contract or product is a YAML mapping", filename)
+        raise _fail(
+            "yaml.empty", "the document is empty; a contract or product is a YAML mapping", filename, 1, 1
+        )
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
         raise _fail(

@@ -9,7 +9,10 @@
 * A port ``version`` whose major differs from the contract's major ``version`` is a warning: real
   products version their ports on their own.
 
-Codes: ``odps.unresolved-contract``, ``odps.port-version``.
+* Inside a mesh, no two contracts share an ``id``, and relationships that name an object of another
+  contract are resolved against every contract of the mesh (:func:`mesh_objects`).
+
+Codes: ``odps.unresolved-contract``, ``odps.port-version``, ``odcs.duplicate-contract-id``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from quanta.errors import Diagnostic, SpecError
 
@@ -46,31 +50,93 @@ def find_mesh_root(start: Path) -> Path | None:
     return None
 
 
+@dataclass(frozen=True)
+class MeshIndex:
+    """What the reference checks need to know about every document under a root folder.
+
+    Attributes:
+        contracts: contract ``id`` → where it is defined.
+        outputs: contract ``id`` → the product files whose output ports name it.
+        objects: schema object name → its property names, over every contract.
+    """
+
+    contracts: dict[str, list[ContractRef]]
+    outputs: dict[str, list[Path]]
+    objects: dict[str, set[str]]
+
+
+def mesh_objects(root: Path, *, lenient: bool = False) -> dict[str, set[str]]:
+    """Return the schema objects of every contract under ``root`` (object name → property names).
+
+    Args:
+        root: a mesh root (see :func:`find_mesh_root`).
+        lenient: read the contracts leniently.
+    """
+    return _index(root.resolve(), lenient).objects
+
+
 @cache
-def _index(root: Path, lenient: bool) -> tuple[dict[str, list[ContractRef]], dict[str, list[Path]]]:
-    """Index the contracts (by ``id``) and the output-port contract ids (→ products) under ``root``."""
+def _index(root: Path, lenient: bool) -> MeshIndex:
+    """Index every contract and product under ``root`` (read once per lint run)."""
     from quanta.spec.catalog import CONTRACT, PRODUCT
     from quanta.spec.lint import _walk, kind_from_name
     from quanta.spec.loader import load_yaml
 
-    contracts: dict[str, list[ContractRef]] = {}
-    outputs: dict[str, list[Path]] = {}
+    index = MeshIndex({}, {}, {})
     for file in _walk(root):
         try:
             data = load_yaml(file, lenient=lenient).data
         except SpecError:
             continue  # reported by the file's own lint result
         kind = data.get("kind") if data.get("kind") in (CONTRACT, PRODUCT) else kind_from_name(file)
-        if kind == CONTRACT and isinstance(data.get("id"), str):
-            version = data.get("version")
-            contracts.setdefault(data["id"], []).append(
-                ContractRef(file, None if version is None else str(version))
-            )
+        if kind == CONTRACT:
+            _index_contract(index, file, data)
         elif kind == PRODUCT and isinstance(data.get("outputPorts"), list):
             for port in data["outputPorts"]:
                 if isinstance(port, dict) and isinstance(port.get("contractId"), str):
-                    outputs.setdefault(port["contractId"], []).append(file)
-    return contracts, outputs
+                    index.outputs.setdefault(port["contractId"], []).append(file)
+    return index
+
+
+def _index_contract(index: MeshIndex, file: Path, data: dict) -> None:
+    if isinstance(data.get("id"), str):
+        version = data.get("version")
+        index.contracts.setdefault(data["id"], []).append(
+            ContractRef(file, None if version is None else str(version))
+        )
+    for obj in data.get("schema") if isinstance(data.get("schema"), list) else []:
+        if isinstance(obj, dict) and isinstance(obj.get("name"), str):
+            props = obj.get("properties") if isinstance(obj.get("properties"), list) else []
+            names = {p["name"] for p in props if isinstance(p, dict) and isinstance(p.get("name"), str)}
+            index.objects.setdefault(obj["name"], set()).update(names)
+
+
+def duplicate_contract_ids(contract: Any, mesh: Path, *, lenient: bool = False) -> list[Diagnostic]:
+    """Report a contract whose ``id`` another contract of the mesh also uses (``odcs.duplicate-contract-id``).
+
+    Args:
+        contract: a loaded :class:`~quanta.spec.Contract` with its ``path``.
+        mesh: the mesh root the contract lives in.
+        lenient: read the other contracts leniently.
+
+    Returns:
+        One error naming the other files, or nothing.
+    """
+    if not contract.id or contract.path is None:
+        return []
+    refs = _index(mesh.resolve(), lenient).contracts.get(contract.id, [])
+    here = Path(contract.path).resolve()
+    others = [str(r.file) for r in refs if r.file.resolve() != here]
+    if not others:
+        return []
+    line, column = contract.source.position(("id",))
+    message = (
+        f"contract id {contract.id!r} is also used by {', '.join(others)}; every contract of a mesh needs "
+        "its own id (<domain>.<product>.<port>, or source.<name>)"
+    )
+    return [
+        Diagnostic("odcs.duplicate-contract-id", message, "error", "id", line, column, str(contract.path))
+    ]
 
 
 def _major(version: object) -> str | None:
@@ -99,7 +165,8 @@ def check_product_references(product_file: Path, *, lenient: bool = False) -> li
         return []
     mesh = find_mesh_root(product_file)
     scope = mesh or product_file.resolve().parent
-    contracts, outputs = _index(scope, lenient)
+    index = _index(scope.resolve(), lenient)
+    contracts, outputs = index.contracts, index.outputs
     own_folder = product_file.resolve().parent
     severity = "error" if mesh else "warning"
     where = f"the mesh at {mesh}" if mesh else f"{scope} (no {MESH_FILE} above this product)"
@@ -166,6 +233,11 @@ def _inside(file: Path, folder: Path) -> bool:
     return True
 
 
+def clear_cache() -> None:
+    """Forget the indexes of mesh folders (``lint_paths`` calls it, since files may have changed)."""
+    _index.cache_clear()
+
+
 def check_references(product_files: list[Path], *, lenient: bool = False) -> dict[str, list[Diagnostic]]:
     """Check the references of several product files.
 
@@ -176,5 +248,4 @@ def check_references(product_files: list[Path], *, lenient: bool = False) -> dic
     Returns:
         Diagnostics by product file (as the string given).
     """
-    _index.cache_clear()
     return {str(f): check_product_references(f, lenient=lenient) for f in product_files}

@@ -348,7 +348,9 @@ def check_quality(data: dict[str, Any]) -> Iterator[Finding]:
                     )
 
 
-def check_relationships(data: dict[str, Any]) -> Iterator[Finding]:
+def check_relationships(
+    data: dict[str, Any], known_objects: dict[str, set[str]] | None = None
+) -> Iterator[Finding]:
     """Relationship ``from``/``to`` name existing properties (shorthand ``object.property`` or
     fully qualified ``schema/<id>/properties/<id>``); composite keys have equal lengths (ODCS v3.1)."""
     by_name: set[str] = set()
@@ -377,11 +379,18 @@ def check_relationships(data: dict[str, Any]) -> Iterator[Finding]:
             for i, rel in enumerate(rels):
                 if not isinstance(rel, dict):
                     continue
-                yield from _check_relationship(rel, (*path, "relationships", i), by_name, by_id, object_names)
+                yield from _check_relationship(
+                    rel, (*path, "relationships", i), by_name, by_id, object_names, known_objects
+                )
 
 
 def _check_relationship(
-    rel: dict[str, Any], path: PathTuple, by_name: set[str], by_id: set[str], object_names: set[str]
+    rel: dict[str, Any],
+    path: PathTuple,
+    by_name: set[str],
+    by_id: set[str],
+    object_names: set[str],
+    known_objects: dict[str, set[str]] | None,
 ) -> Iterator[Finding]:
     ends = {k: rel[k] for k in ("from", "to") if k in rel}
     lengths = {k: len(v) for k, v in ends.items() if isinstance(v, list)}
@@ -402,20 +411,26 @@ def _check_relationship(
                     f"relationship {end} {ref!r} names no schema object/property id of this contract",
                     (*path, end),
                 )
-            elif ref.split(".", 1)[0] in object_names:
-                yield Finding(
-                    "odcs.relationship-target",
-                    f"relationship {end} {ref!r}: object {ref.split('.', 1)[0]!r} has no such property",
-                    (*path, end),
-                )
             else:
+                obj, _, prop = ref.partition(".")
+                if obj in object_names:
+                    message, severity = f"object {obj!r} has no property {prop!r}", "error"
+                elif known_objects is None:
+                    message = f"object {obj!r} is not in this contract (it may live in another contract)"
+                    severity = "warning"
+                elif obj not in known_objects:
+                    message, severity = f"no contract of the mesh defines an object {obj!r}", "error"
+                elif prop not in known_objects[obj]:
+                    message = f"object {obj!r} (in another contract of the mesh) has no property {prop!r}"
+                    severity = "error"
+                else:
+                    continue
                 yield Finding(
                     "odcs.relationship-target",
-                    f"relationship {end} {ref!r} names an object that "
-                    "is not in this contract (it may live in another contract)",
+                    f"relationship {end} {ref!r}: {message}",
                     (*path, end),
-                    "warning",
-                )
+                    severity,
+                )  # type: ignore[arg-type]
 
 
 def check_sla_dates(data: dict[str, Any]) -> Iterator[Finding]:
@@ -530,12 +545,16 @@ CONTRACT_RULES = (
 PRODUCT_RULES = (check_product, check_credentials)
 
 
-def run_rules(data: dict[str, Any], kind: str) -> list[Finding]:
+def run_rules(
+    data: dict[str, Any], kind: str, *, known_objects: dict[str, set[str]] | None = None
+) -> list[Finding]:
     """Run every semantic rule for ``kind`` (``DataContract`` or ``DataProduct``) over ``data``.
 
     Args:
         data: the document as plain data.
         kind: the document kind.
+        known_objects: inside a mesh, the schema objects of every contract of the mesh (name → property
+            names), so that relationships into other contracts are resolved; ``None`` outside a mesh.
 
     Returns:
         The findings, in rule order.
@@ -543,7 +562,10 @@ def run_rules(data: dict[str, Any], kind: str) -> list[Finding]:
     rules = CONTRACT_RULES if kind == "DataContract" else PRODUCT_RULES
     findings: list[Finding] = []
     for rule in rules:
-        findings.extend(rule(data))
+        if rule is check_relationships:
+            findings.extend(check_relationships(data, known_objects))
+        else:
+            findings.extend(rule(data))
     return findings
 
 

@@ -118,7 +118,8 @@ class SchemaValidator:
             except ImportError:  # pragma: no cover - the compiled engine is optional
                 jsonschema_rs = None
             if jsonschema_rs is not None:
-                self._compiled = jsonschema_rs.validator_for(schema)
+                # Formats are annotations in Draft 2019-09 (as in Python jsonschema); never fetch remote refs.
+                self._compiled = jsonschema_rs.validator_for(schema, validate_formats=False, offline=True)
 
     @property
     def compiled(self) -> bool:
@@ -132,8 +133,14 @@ class SchemaValidator:
             instance: plain JSON-compatible data.
         """
         if self._compiled is not None:
-            return bool(self._compiled.is_valid(instance))
+            return self._compiled_is_valid(instance)
         return not self._python_errors(instance, first_only=True)
+
+    def _compiled_is_valid(self, instance: Any) -> bool:
+        try:
+            return bool(self._compiled.is_valid(instance))
+        except ValueError:  # a str subclass (a YAML block scalar) the compiled engine does not take
+            return bool(self._compiled.is_valid(_plain(instance)))
 
     def violations(self, instance: Any) -> list[Violation]:
         """Return every violation, each at its JSON path, in document order.
@@ -144,7 +151,7 @@ class SchemaValidator:
         Returns:
             An empty list when the instance is valid.
         """
-        if self._compiled is not None and self._compiled.is_valid(instance):
+        if self._compiled is not None and self._compiled_is_valid(instance):
             return []
         found = self._python_errors(instance, first_only=False)
         if (
@@ -152,7 +159,7 @@ class SchemaValidator:
         ):  # pragma: no cover - engines disagree: trust the stricter
             found = [
                 Violation(tuple(error.instance_path), error.message, "schema")
-                for error in self._compiled.iter_errors(instance)
+                for error in self._compiled.iter_errors(_plain(instance))
             ]
         return found
 
@@ -178,6 +185,17 @@ class SchemaValidator:
                     queue.append((child, child_ref))
         self.last_node_validations = len(seen) + 1
         return _tidy(found, self._known_fields)
+
+
+def _plain(value: Any) -> Any:
+    """Return ``value`` with every ``str`` subclass turned into ``str`` (for the compiled engine)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str) and type(value) is not str:
+        return str(value)
+    return value
 
 
 def _declared_fields(schema: Any) -> frozenset[str]:

@@ -78,7 +78,7 @@ def check_kind_and_version(document: Document) -> list[Diagnostic]:
     return found
 
 
-def validate(document: Document) -> list[Diagnostic]:
+def validate(document: Document, *, known_objects: dict[str, set[str]] | None = None) -> list[Diagnostic]:
     """Validate ``document`` strictly and return every problem found.
 
     Order: load-time warnings and lenient rewrites, then ``kind``/``apiVersion``, then the official JSON
@@ -88,6 +88,8 @@ def validate(document: Document) -> list[Diagnostic]:
 
     Args:
         document: a :class:`~quanta.spec.Contract` or :class:`~quanta.spec.Product`.
+        known_objects: inside a mesh, every contract's schema objects (name → property names) so that
+            relationships into other contracts resolve (:func:`quanta.spec.references.mesh_objects`).
 
     Returns:
         Diagnostics in document order within each stage; errors make the document invalid, warnings do not.
@@ -110,7 +112,7 @@ def validate(document: Document) -> list[Diagnostic]:
         schema_errors.append(violation.path)
         found.append(_diagnostic(document, f"{std}.schema", violation.message, violation.path))
     covered = {p for p in schema_errors if p}
-    for finding in run_rules(document.data, document.kind):
+    for finding in run_rules(document.data, document.kind, known_objects=known_objects):
         if finding.code not in _NEVER_HIDDEN and any(finding.path[: len(p)] == p for p in covered):
             continue
         found.append(_diagnostic(document, finding.code, finding.message, finding.path, finding.severity))

@@ -8,6 +8,7 @@ that the URI recorded in the registry stays valid from any working directory.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -31,6 +32,15 @@ def is_remote(uri: str | Path) -> bool:
     return bool(_SCHEME.match(text)) and not text.startswith("file://")
 
 
+@functools.lru_cache(maxsize=4096)
+def _normalize(text: str) -> str:
+    if text.startswith("file://"):
+        text = text[len("file://") :]
+    if is_remote(text):
+        return text.rstrip("/")
+    return str(Path(text).expanduser().resolve())
+
+
 def normalize_root(storage_root: str | Path) -> str:
     """Return the storage root as an absolute local path or an unchanged object-store URI.
 
@@ -40,12 +50,7 @@ def normalize_root(storage_root: str | Path) -> str:
     Returns:
         The root without a trailing slash.
     """
-    text = str(storage_root)
-    if text.startswith("file://"):
-        text = text[len("file://") :]
-    if is_remote(text):
-        return text.rstrip("/")
-    return str(Path(text).expanduser().resolve())
+    return _normalize(str(storage_root))
 
 
 def _check_name(kind: str, value: str) -> str:

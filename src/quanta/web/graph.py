@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 170, 38, 60, 16, 10
+NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 190, 38, 48, 16, 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,7 @@ def lineage_svg(nodes: Sequence[Node], edges: Sequence[Edge], *, title: str) -> 
         )
     for n in nodes:
         x, y = places[n.id]
-        label = n.label if len(n.label) <= 24 else n.label[:23] + "…"
+        label = n.label if len(n.label) <= 27 else n.label[:26] + "…"
         classes = f"node {escape(n.kind)}" + (" current" if n.current else "")
         box = (
             f'<g class="{classes}"><rect x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="6"/>'

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from quanta.api import consumption
+from quanta.api import consumption, runtime
 from quanta.api.deps import CallerDep, OptionalCallerDep, ProductDep, ServicesDep
 from quanta.api.routers.lineage import product_graph
 from quanta.api.routers.products import product_summary
@@ -19,7 +19,7 @@ from quanta.api.services import Caller, Services, authenticate
 from quanta.api.sessions import COOKIE_NAME
 from quanta.errors import QuantaError
 from quanta.web.app import check_csrf, render
-from quanta.web.charts import Point, bar_chart
+from quanta.web.charts import Point, bar_chart, line_chart
 from quanta.web.graph import Edge, Node, lineage_svg
 
 router = APIRouter(include_in_schema=False)
@@ -42,8 +42,15 @@ def _search_context(request: Request, services: Services, q: str, sort: str) -> 
         product = services.catalog.get(hit.key)
         if product is not None:
             summary = product_summary(services, product)
-            certification = services.certification(product)["status"]
-            items.append({**summary, "certification": certification, "quality": None, "freshness": ""})
+            info = services.runtime(product)
+            items.append(
+                {
+                    **summary,
+                    "certification": services.certification(product)["status"],
+                    "quality": info.get("quality"),
+                    "freshness": (info.get("freshness") or "")[:10],
+                }
+            )
     return {"q": q, "sort": sort, "filters": filters, "page": page, "items": items}
 
 
@@ -140,6 +147,15 @@ def product_page(request: Request, product: ProductDep, services: ServicesDep, c
     """A product: description, ports and schemas (PII marked), SLAs, lineage, usage, sample, request form."""
     _browse_allowed(services, caller)
     usage = [Point(day, count) for day, count in services.usage.per_day(product.key)]
+    try:
+        history = runtime.quality_history(services.registry, product.domain, product.name)
+    except QuantaError:
+        history = []
+    quality = [
+        Point((h["startedAt"] or "")[:16].replace("T", " "), round(h["quality"] * 100, 1), h["status"])
+        for h in history
+        if h["quality"] is not None
+    ]
     context = {
         "product": product,
         "status": services.status(product),
@@ -147,7 +163,12 @@ def product_page(request: Request, product: ProductDep, services: ServicesDep, c
         "is_owner": bool(caller and caller.owns(product)),
         "lineage_svg": _lineage(services, product.key),
         "usage_svg": bar_chart(usage, title=f"Uses of {product.key} per day"),
-        "quality_svg": None,
+        "quality_svg": line_chart(
+            quality, title=f"Share of passed checks per build of {product.key}", y_min=0, y_max=100, unit="%"
+        )
+        if quality
+        else None,
+        "summary": services.runtime(product),
     }
     return render(request, "product.html", context)
 

@@ -128,13 +128,27 @@ def discover_openapi(request: Request, product: ProductDep, caller: DiscoveryCal
 
 @router.get("/observe/health", summary="Health of the product")
 def observe_health(product: ProductDep, services: ServicesDep, caller: DiscoveryCallerDep) -> dict[str, Any]:
-    """``paused`` when paused through ``control/pause``, else ``healthy`` (served and not paused)."""
-    state = services.state(product.key)
+    """``paused``; ``unknown`` before a first build; ``healthy`` when the last run succeeded and no
+    blocking check failed; ``degraded`` when it failed or was blocked (the last good version stays served).
+    """
+    state = services.state(product)
+    info = services.runtime(product)
+    last = info.get("lastRun")
+    if state["paused"]:
+        health = "paused"
+    elif last is None:
+        health = "unknown"
+    elif last["status"] in ("passed", "warned", "skipped", "unchanged"):
+        health = "healthy"
+    else:
+        health = "degraded"
     return {
         "product": product.key,
-        "status": "paused" if state.paused else "healthy",
-        "paused": state.paused,
-        "reason": state.reason,
+        "status": health,
+        "paused": state["paused"],
+        "reason": state["reason"],
+        "lastRun": last,
+        "freshness": info.get("freshness"),
         "checkedAt": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
@@ -158,8 +172,26 @@ def observability_result(
 
 
 def metrics(services: Services, product: ProductInfo) -> list[dict[str, Any]]:
-    """The product's operating metrics as OORS results: usage per port and consumed rows."""
+    """The product's operating metrics as OORS results: usage per port, served rows, last-run quality
+    (``criteria: dq``) and data age (``criteria: sla``, property ``latency``)."""
     results = []
+    info = services.runtime(product)
+    if info.get("quality") is not None:
+        results.append(
+            observability_result(
+                "io.quanta.ContractTests",
+                "dq",
+                "passedChecksRatio",
+                round(info["quality"], 4),
+                "ratio",
+                product.key,
+            )
+        )
+    if info.get("freshnessEpoch"):
+        age = (datetime.now(UTC).timestamp() - info["freshnessEpoch"]) / 3600
+        results.append(
+            observability_result("io.quanta.Freshness", "sla", "latency", round(age, 2), "h", product.key)
+        )
     stats = services.usage.stats(product.key)
     for port in product.ports:
         rows = [r for r in stats if r["port"] == port.name]
@@ -204,10 +236,10 @@ class SubscriptionRequest(BaseModel):
     """A webhook subscription: where to POST events, and which event types."""
 
     endpoint: AnyHttpUrl = Field(description="Subscriber URL; each event is POSTed to it as JSON.")
-    events: list[
-        Literal["*", "build", "check", "paused", "resumed", "configured", "certification", "agreement"]
-    ] = Field(
-        default_factory=lambda: ["*"], max_length=len(EVENT_TYPES), description="Event types; `*` for all."
+    events: list[Literal["*", "product", "run", "snapshot", "certification", "agreement"]] = Field(
+        default_factory=lambda: ["*"],
+        max_length=len(EVENT_TYPES),
+        description="Event families (`run` for run.finished, `product` for paused/resumed, ...); `*` for all.",
     )
 
 
@@ -270,16 +302,8 @@ class ControlRequest(BaseModel):
 
 
 def _state_json(product: ProductInfo, services: Services) -> dict[str, Any]:
-    state = services.state(product.key)
-    return {
-        "product": product.key,
-        "status": services.status(product),
-        "paused": state.paused,
-        "reason": state.reason,
-        "changedBy": state.changed_by,
-        "changedAt": state.changed_at,
-        "configuration": state.configuration,
-    }
+    state = services.state(product)
+    return {"product": product.key, "status": services.status(product), **state}
 
 
 @router.post("/control/pause", summary="Pause the product (owners only)")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from quanta.api.catalog import Catalog
-from quanta.api.deps import DiscoveryCallerDep, ServicesDep
+from quanta.api.deps import CallerDep, DiscoveryCallerDep, ServicesDep
 
 router = APIRouter(prefix="/api/v1/lineage", tags=["lineage"])
 
@@ -32,7 +35,7 @@ def product_graph(catalog: Catalog, focus: str | None = None) -> dict[str, list[
         nodes.append({"id": f"product:{key}", "kind": "product", "label": key, "product": key})
         for port in product.ports:
             port_id = f"port:{key}.{port.name}"
-            nodes.append({"id": port_id, "kind": "port", "label": f"{key}.{port.name}", "product": key})
+            nodes.append({"id": port_id, "kind": "port", "label": f"port {port.name}", "product": key})
             edges.append({"source": f"product:{key}", "target": port_id, "kind": "publishes"})
         for i in product.inputs:
             if i.upstream is not None and i.upstream in keys:
@@ -101,3 +104,42 @@ def get_column_lineage(
 ) -> list[dict[str, Any]]:
     """Edges from source columns to output columns, as the contracts declare them."""
     return column_lineage(services.catalog, product)
+
+
+class _Job(BaseModel):
+    namespace: str = Field(min_length=1, max_length=1000)
+    name: str = Field(min_length=1, max_length=1000)
+
+
+class _Run(BaseModel):
+    runId: uuid.UUID
+
+
+class RunEventIn(BaseModel):
+    """An OpenLineage ``RunEvent`` (the required fields are checked; facets are kept as sent)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    eventType: Literal["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"]
+    eventTime: datetime
+    producer: str = Field(min_length=1, max_length=2000)
+    schemaURL: str = Field(min_length=1, max_length=2000)
+    run: _Run
+    job: _Job
+    inputs: list[dict[str, Any]] = Field(default_factory=list, max_length=10_000)
+    outputs: list[dict[str, Any]] = Field(default_factory=list, max_length=10_000)
+
+
+@router.post("", status_code=201, summary="Ingest an OpenLineage run event")
+def ingest_lineage(
+    services: ServicesDep, caller: CallerDep, event: Annotated[RunEventIn, Body()]
+) -> dict[str, Any]:
+    """Record an external tool's OpenLineage event in the registry's event outbox (``lineage.ingested``).
+
+    The event's job name is matched to a product (``domain.product``) when it names one, so the event
+    appears in that product's event feed and webhooks.
+    """
+    payload = event.model_dump(mode="json")
+    product = event.job.name if services.catalog.get(event.job.name) else None
+    services.registry.add_event("lineage.ingested", product, {"by": caller.name, "event": payload})
+    return {"accepted": True, "runId": str(event.run.runId), "product": product}

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
+from quanta.api import runtime
 from quanta.api.catalog import PortInfo, ProductInfo
 from quanta.api.deps import DiscoveryCallerDep, ProductByIdDep, ServicesDep
 from quanta.api.services import Services
@@ -175,3 +176,80 @@ def get_contract(
     import json
 
     return Response(json.dumps(found.contract.to_plain(), default=str), media_type="application/json")
+
+
+@router.get("/{product_id}/runs", summary="Build runs of a product, newest first")
+def list_runs(
+    product: ProductByIdDep,
+    services: ServicesDep,
+    caller: DiscoveryCallerDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> list[dict[str, Any]]:
+    """Each run with status, timings, check counts (passed / warned / failed) and quality."""
+    reader = services.registry
+    return [runtime.run_json(reader, run) for run in reader.runs(product.domain, product.name, limit=limit)]
+
+
+@router.get("/{product_id}/quality", summary="Quality of the last runs, oldest first")
+def get_quality(
+    product: ProductByIdDep,
+    services: ServicesDep,
+    caller: DiscoveryCallerDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 30,
+) -> list[dict[str, Any]]:
+    """Share of evaluated checks that passed, per run (the product page's quality chart)."""
+    return runtime.quality_history(services.registry, product.domain, product.name, limit)
+
+
+@router.get("/{product_id}/ports/{port}/checks", summary="Check results history of a port")
+def get_checks(
+    product: ProductByIdDep,
+    port: str,
+    services: ServicesDep,
+    caller: DiscoveryCallerDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[dict[str, Any]]:
+    """For each of the last runs, every check result of the port (rule, status, metric, threshold)."""
+    found = _port(product, port)
+    return runtime.check_history(services.registry, product.domain, product.name, found.name, limit)
+
+
+@router.get("/{product_id}/ports/{port}/sla", summary="Latest SLA status of a port")
+def get_sla(
+    product: ProductByIdDep, port: str, services: ServicesDep, caller: DiscoveryCallerDep
+) -> dict[str, Any]:
+    """Each ``slaProperties`` objective next to the last run's result for it (``not_evaluated`` when the
+    last run measured nothing for that property), and the data's age."""
+    found = _port(product, port)
+    history = runtime.check_history(services.registry, product.domain, product.name, found.name, 1)
+    results = history[0]["results"] if history else []
+    items = []
+    for objective in found.sla:
+        prop = str(objective.get("property") or "")
+        measured = next(
+            (
+                r
+                for r in results
+                if prop
+                and prop.lower()
+                in " ".join(str(r.get(k) or "") for k in ("kind", "ruleId", "ruleName")).lower()
+            ),
+            None,
+        )
+        items.append(
+            {
+                "property": prop,
+                "objective": {
+                    k: objective.get(k) for k in ("value", "unit", "element", "driver") if k in objective
+                },
+                "status": measured["status"] if measured else "not_evaluated",
+                "measured": measured["metricValue"] if measured else None,
+            }
+        )
+    info = services.runtime(product)
+    return {
+        "product": product.key,
+        "port": found.name,
+        "freshness": info.get("freshness"),
+        "slaProperties": items,
+    }

@@ -10,7 +10,7 @@ Example:
     >>> check = Check("invalid_values", "f", RuleMeta("r", "r", ""), property="origin",
     ...               params={"valid_values": ("JFK", "LGA", "EWR")})
     >>> aggregate(check, example_binding(origin="string")).sql("duckdb")
-    'COUNT(*) FILTER(WHERE NOT "origin" IS NULL AND NOT "origin" IN (\\'JFK\\', \\'LGA\\', \\'EWR\\'))'
+    'COUNT(*) FILTER(WHERE NOT "origin" IN (\\'JFK\\', \\'LGA\\', \\'EWR\\'))'
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def predicate(check: Check, binding: Binding) -> exp.Expression:
         is_text = arrow_type is not None and (
             pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
         )
-        if strings and not is_text:
+        if (strings and not is_text) or (is_text and not strings):
+            # Mixed types: compare as text (a number list on a text column, or text values on numbers).
             target = as_text(column.copy(), arrow_type)
             ok.append(target.isin(*[literal(str(v)) for v in values]))
         else:
@@ -52,7 +53,7 @@ def predicate(check: Check, binding: Binding) -> exp.Expression:
     if pattern:
         ok.append(regex_match(as_text(column.copy(), arrow_type), str(pattern)))
     valid_expr = exp.and_(*ok) if len(ok) > 1 else ok[0]
-    return exp.and_(exp.not_(column.copy().is_(None)), exp.not_(valid_expr))
+    return exp.not_(valid_expr)  # NULL for a NULL value, which a filter treats as false
 
 
 def aggregate(check: Check, binding: Binding) -> exp.Expression:

@@ -108,10 +108,10 @@ def predicate(check: Check, binding: Binding) -> exp.Expression:
     if bounds is not None:
         low, high = bounds
         between = exp.Between(this=column.copy(), low=exp.convert(low), high=exp.convert(high))
-        return exp.and_(exp.not_(column.copy().is_(None)), exp.not_(between))
+        return exp.not_(between)  # NULL (never counted) for NULL values
     regex = STRING_FORMATS.get(fmt.lower()) or format_regex(fmt)
     text = as_text(column.copy(), arrow_type)
-    return exp.and_(exp.not_(column.copy().is_(None)), exp.not_(regex_match(text, regex)))
+    return exp.not_(regex_match(text, regex))
 
 
 def aggregate(check: Check, binding: Binding) -> exp.Expression:

@@ -12,7 +12,7 @@ Example:
     >>> check = Check("value_range", "f", RuleMeta("r", "r", ""), property="month",
     ...               params={"conditions": (("mustBeGreaterOrEqualTo", 1), ("mustBeLessOrEqualTo", 12))})
     >>> aggregate(check, example_binding(month="int64")).sql("duckdb")
-    'COUNT(*) FILTER(WHERE NOT "month" IS NULL AND NOT ("month" >= 1 AND "month" <= 12))'
+    'COUNT(*) FILTER(WHERE ("month" < 1) OR ("month" > 12))'
 """
 
 from __future__ import annotations
@@ -63,23 +63,37 @@ def condition(column: exp.Expression, operator: str, value: Any, arrow_type: Any
     return node(this=column, expression=bound(value, arrow_type))
 
 
+#: Each operator and the operator of its violation (``x >= 1`` is broken where ``x < 1``).
+INVERSE = {
+    "mustBe": "mustNotBe",
+    "mustNotBe": "mustBe",
+    "mustBeGreaterThan": "mustBeLessOrEqualTo",
+    "mustBeGreaterOrEqualTo": "mustBeLessThan",
+    "mustBeLessThan": "mustBeGreaterOrEqualTo",
+    "mustBeLessOrEqualTo": "mustBeGreaterThan",
+    "mustBeBetween": "mustNotBeBetween",
+    "mustNotBeBetween": "mustBeBetween",
+}
+
+
 def predicate(check: Check, binding: Binding) -> exp.Expression:
-    """The row condition of a violation: a non-null value that breaks a bound."""
+    """The row condition of a violation: a value that breaks a bound.
+
+    NULLs make every comparison NULL, which a filter treats as false: they are never counted here.
+    """
     from sqlglot import exp
+
+    from quanta.checks.rules.base import any_of
 
     column = binding.column(check.property)
     arrow_type = binding.arrow_type(check.property)
-    ok = [condition(column.copy(), op, value, arrow_type) for op, value in check.params.get("conditions", ())]
+    conditions = check.params.get("conditions", ())
+    broken = [condition(column.copy(), INVERSE[op], value, arrow_type) for op, value in conditions]
     multiple_of = check.params.get("multiple_of")
     if multiple_of:
-        ok.append(
-            exp.EQ(
-                this=exp.Mod(this=column.copy(), expression=exp.convert(multiple_of)),
-                expression=exp.convert(0),
-            )
-        )
-    inside = exp.and_(*ok) if len(ok) > 1 else ok[0]
-    return exp.and_(exp.not_(column.copy().is_(None)), exp.not_(inside))
+        remainder = exp.Mod(this=column.copy(), expression=exp.convert(multiple_of))
+        broken.append(exp.NEQ(this=remainder, expression=exp.convert(0)))
+    return any_of(broken) if len(broken) > 1 else broken[0]
 
 
 def aggregate(check: Check, binding: Binding) -> exp.Expression:

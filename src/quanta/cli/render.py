@@ -112,6 +112,8 @@ class BuildProgress:
 def _metric(check: dict[str, Any]) -> str:
     value = check.get("metricValue")
     unit = check.get("unit") or ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     text = "" if value is None else f"{value:,}" if isinstance(value, int) else f"{value}"
     operator, threshold = check.get("operator"), check.get("threshold")
     if operator and threshold is not None:
@@ -150,7 +152,7 @@ def render_build(console: Any, result: Any) -> None:
             str(product.count("failed")),
             f"{product.seconds:.1f}",
         )
-    console.print(table)
+    console.print(table, width=None if console.is_terminal else max(console.width, 100))
     for line in result.reconciled:
         console.print(f"[yellow]reconciled:[/] {line}")
     findings = result.findings()
@@ -165,7 +167,7 @@ def render_build(console: Any, result: Any) -> None:
             f"  [{style}]{severity:<7}[/] {product}  {element}  {name}: {_metric(check)}",
             highlight=False,
         )
-        if check.get("message"):
+        if check.get("message") and not _metric(check):
             console.print(f"           {check['message']}", markup=False, highlight=False)
     for product in result.products:
         if product.status in ("blocked", "error", "upstream_blocked"):

@@ -4,7 +4,8 @@ Parsing YAML with positions is the slowest part of loading a mesh (a large contr
 milliseconds). The cache keeps each parsed document (plain data and positions, as JSON) under the
 SHA-256 of the file's bytes and its path: a file whose bytes changed is parsed again, so the cache can
 never serve stale content. It lives in ``<mesh>/.quanta/cache/documents.json`` and holds only the
-documents of the last load.
+documents of the last load; it is written only once the mesh has a ``.quanta`` folder (after its first
+build), so reading a mesh in a source checkout leaves no file behind.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class DocumentCache:
     def save(self) -> None:
         """Write the documents loaded this time (atomically); nothing when every one came from the cache."""
         if not self._dirty and len(self._new) == len(self._old):
+            return
+        if not self.path.parent.parent.is_dir():  # no .quanta yet (a source checkout): leave it clean
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

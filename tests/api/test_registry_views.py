@@ -111,3 +111,27 @@ def test_gateway_reflects_the_registry(served):
         assert [p["id"] for p in page["items"]] == ["operations.flights"]
         ranked = http.get("/api/v1/products", params={"sort": "quality"}).json()
         assert ranked["items"][0]["id"] == "operations.flights"
+
+
+def test_usage_and_subscriptions_survive_a_restart(mesh):
+    from quanta.api import ServeSettings
+    from quanta.api.services import Caller, build_services
+
+    settings = ServeSettings(mesh_root=mesh)
+    first = build_services(settings)
+    first.count_use("operations.flights", "flights", Caller("carl"), "consume", 4)
+    first.count_use("operations.flights", "flights", Caller("carl"), "consume", 2)
+    first.count_use("operations.flights", "flights", Caller("dora"), "query", 1)
+    subscription = first.hub.subscribe("operations.flights", "http://127.0.0.1:9/hook", ["run"], "carl")
+    first.close()
+
+    second = build_services(settings)
+    try:
+        stats = {(r["principal"], r["kind"]): (r["count"], r["rows"]) for r in second.usage.stats()}
+        assert stats == {("carl", "consume"): (2, 6), ("dora", "query"): (1, 1)}
+        assert second.search.search("", sort="usage").hits[0].key == "operations.flights"
+        (kept,) = second.hub.subscriptions("operations.flights")
+        assert (kept.id, kept.events, kept.principal) == (subscription.id, ("run",), "carl")
+        assert second.hub.unsubscribe(subscription.id) and second.hub.subscriptions() == []
+    finally:
+        second.close()

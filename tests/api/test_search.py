@@ -115,3 +115,28 @@ def test_upsert_remove_and_usage_updates():
     assert index.search("", sort="usage").hits[0].key == "ref.delay_codes"
     index.remove("ref.delay_codes")
     assert "ref.delay_codes" not in {h.key for h in index.search("delay").hits}
+
+
+def test_facets_of_a_query_matching_almost_everything_are_exact():
+    index = SearchIndex()
+    documents = [
+        SearchDocument(
+            f"d{i % 3}.p{i}",
+            f"d{i % 3}",
+            f"p{i}",
+            description="weather" if i != 7 else "other",
+            tags=("a", "b") if i % 2 else ("a",),
+            owner=f"t{i % 2}",
+            status="active",
+        )
+        for i in range(10)
+    ]
+    index.replace(documents)
+    page = index.search("weather")
+    matched = [d for d in documents if d.description == "weather"]
+    assert page.total == 9
+    assert page.facets["domain"] == {
+        domain: sum(1 for d in matched if d.domain == domain) for domain in ("d0", "d1", "d2")
+    }
+    assert page.facets["tag"] == {"a": 9, "b": sum(1 for d in matched if "b" in d.tags)}
+    assert page.facets["owner"] == {"t0": 5, "t1": 4}

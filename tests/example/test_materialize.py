@@ -22,7 +22,11 @@ def test_the_mesh_files_are_copied(example_dir: Path) -> None:
     source = REPO_ROOT / "examples" / "nycflights"
     assert example_mesh_dir("nycflights") == source
     copied = sorted(p.relative_to(example_dir) for p in example_dir.rglob("*") if p.is_file())
-    expected = sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file())
+    expected = sorted(
+        p.relative_to(source)
+        for p in source.rglob("*")
+        if p.is_file() and ".quanta" not in p.relative_to(source).parts  # a mesh's local state
+    )
     assert [p for p in copied if p.parts[0] != "sources"] == expected
     for rel in expected:
         assert (example_dir / rel).read_bytes() == (source / rel).read_bytes()
@@ -112,7 +116,11 @@ def test_the_wheel_ships_the_example_mesh(tmp_path: Path) -> None:
         archive.extractall(site)
     packaged = site / "quanta" / "_examples" / "nycflights"
     source = REPO_ROOT / "examples" / "nycflights"
-    expected = sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file())
+    expected = sorted(
+        p.relative_to(source)
+        for p in source.rglob("*")
+        if p.is_file() and ".quanta" not in p.relative_to(source).parts  # a mesh's local state
+    )
     assert sorted(p.relative_to(packaged) for p in packaged.rglob("*") if p.is_file()) == expected
     # The installed layout (no examples/ next to the package) resolves to the packaged copy.
     found = subprocess.run(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from quanta.mesh import PriorState, load_workspace, make_plan
-from quanta.mesh.fingerprint import content_fingerprint, run_fingerprint
+from quanta.mesh.fingerprint import content_fingerprint, run_fingerprint, source_identity
 from quanta.mesh.plan import input_identities
 from tests.mesh.factory import add_product, add_source, new_mesh
 
@@ -82,6 +82,10 @@ def test_fingerprint_ignores_where_the_mesh_lives(mesh: Path, tmp_path: Path) ->
     assert content_fingerprint(load_workspace(mesh).products["two.b"]) == content_fingerprint(
         load_workspace(copy).products["two.b"]
     )
+    server = {"type": "local", "path": "sources/s1.csv"}
+    assert source_identity(mesh.resolve(), server) == source_identity(
+        copy.resolve(), server
+    )  # copy2 keeps mtime
 
 
 def test_selection_limits_the_plan(mesh: Path) -> None:

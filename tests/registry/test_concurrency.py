@@ -120,3 +120,21 @@ def test_parallel_build_threads_share_one_registry(registry_url: str) -> None:
         assert all(registry.check_results(r)[0].status == "passed" for r in run_ids)
         finished = registry.events(types=["run.finished"], limit=100)
         assert len(finished) == 8 and len({e.id for e in finished}) == 8
+
+
+def test_event_ids_become_visible_in_order(registry_url: str) -> None:
+    """A reader polling ``events(after=last_id)`` never skips an event committed late."""
+    import threading
+
+    with open_registry(registry_url) as first, open_registry(registry_url) as second:
+        done = threading.Event()
+        with first._write() as session:
+            first._event(session, "test.first", None, {})  # this transaction holds the events lock
+            worker = threading.Thread(target=lambda: (second.add_event("test.second"), done.set()))
+            worker.start()
+            assert not done.wait(0.5)  # the second writer waits for the first to commit
+            assert second.events() == []
+        worker.join(timeout=30)
+        events = second.events()
+        assert [e.type for e in events] == ["test.first", "test.second"]
+        assert events[0].id < events[1].id

@@ -257,3 +257,14 @@ def test_registering_unchanged_files_writes_nothing_and_a_changed_contract_is_ke
     moved = dataclasses.replace(record, ports=[dataclasses.replace(record.ports[0], table_uri="s3://lake/x")])
     registry.register_product(moved)
     assert registry.product("operations", "flights").ports[0].table_uri == "s3://lake/x"
+
+
+def test_the_reader_sees_the_writers_records_and_cannot_write(registry_url: str) -> None:
+    from quanta.registry import RegistryReader, open_reader, open_registry
+
+    with open_registry(registry_url) as registry:
+        registry.register_product(product_record("operations", "flights"))
+    with open_reader(registry_url) as reader:
+        assert type(reader) is RegistryReader
+        assert [p.key for p in reader.products()] == ["operations.flights"]
+        assert not any(hasattr(reader, name) for name in ("finish_run", "register_product", "add_event"))

@@ -158,3 +158,26 @@ def test_readers_see_the_old_or_the_new_version_never_a_mix(uri: str) -> None:
     assert seen
     for rows, tags in seen:
         assert rows == 2000 and len(tags) == 1
+
+
+def test_types_delta_lacks_are_widened_or_refused_clearly(uri: str) -> None:
+    import datetime
+
+    data = pa.table(
+        {
+            "u8": pa.array([200], pa.uint8()),
+            "u32": pa.array([4_000_000_000], pa.uint32()),
+            "u64": pa.array([2**63 + 5], pa.uint64()),
+            "nested": pa.array([[250]], pa.list_(pa.uint8())),
+        }
+    )
+    published = storage.publish(data, uri, run_id="a")
+    back = DeltaTable(uri).to_pyarrow_table()
+    assert back.column("u8").to_pylist() == [200] and back.column("u32").to_pylist() == [4_000_000_000]
+    assert int(back.column("u64")[0].as_py()) == 2**63 + 5
+    assert back.column("nested").to_pylist() == [[250]]
+    assert [f["type"] for f in published.schema][:3] == ["int16", "int64", "decimal128(20, 0)"]
+    times = pa.table({"dep_time": pa.array([datetime.time(5, 17)], pa.time64("us"))})
+    with pytest.raises(storage.StorageError, match="column 'dep_time' has type time64"):
+        storage.publish(times, uri, run_id="b")
+    assert storage.latest_version(uri) == 0

@@ -35,6 +35,7 @@ __all__ = [
     "State",
     "Transition",
     "approval_levels",
+    "as_utc",
     "can_approve",
     "check_transition",
     "is_auto_approved",
@@ -137,7 +138,7 @@ class Agreement:
     def is_past_end(self, now: datetime | None = None) -> bool:
         """Whether the end date has passed at ``now`` (UTC; the current time when ``None``)."""
         now = now or datetime.now(UTC)
-        return self.ends_at is not None and _aware(self.ends_at) <= now
+        return self.ends_at is not None and as_utc(self.ends_at) <= now
 
     def needs_reapproval(self, port: PortInfo) -> bool:
         """Whether the port's contract moved to another major version since the agreement was approved."""
@@ -184,12 +185,13 @@ class Agreement:
         }
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """Return ``moment`` with a time zone: naive times (as SQLite returns them) are taken as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else _aware(moment).isoformat().replace("+00:00", "Z")
+    return None if moment is None else as_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def check_transition(agreement: Agreement, action: str) -> State:

@@ -89,6 +89,7 @@ class _QuietCommandFallback(logging.Filter):
     """Drop sqlglot's "falling back to parsing as a Command" warning: the guard refuses those anyway."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but the fallback warning."""
         return "Falling back to parsing as a 'Command'" not in record.getMessage()
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -28,6 +29,7 @@ from typing import Literal
 SortKey = Literal["relevance", "usage", "quality", "freshness", "name"]
 FACETS: tuple[str, ...] = ("domain", "tag", "status", "owner", "certification")
 
+_TAG_SEP = "\x1f"
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 # BM25 column weights, in the column order of the FTS table below.
 _WEIGHTS = (10.0, 6.0, 4.0, 2.0, 1.0)
@@ -126,12 +128,14 @@ class SearchIndex:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._global: dict[str, Counter[str]] | None = None
+        self._all_rows: list[tuple] | None = None
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.executescript(
             """
             CREATE TABLE doc (
                 id INTEGER PRIMARY KEY, key TEXT UNIQUE, domain TEXT, name TEXT, owner TEXT, status TEXT,
-                certification TEXT, usage INTEGER, quality REAL, freshness REAL);
+                certification TEXT, usage INTEGER, quality REAL, freshness REAL, tags TEXT);
             CREATE TABLE doc_tag (id INTEGER, tag TEXT);
             CREATE INDEX doc_tag_id ON doc_tag(id);
             CREATE INDEX doc_tag_tag ON doc_tag(tag);
@@ -148,6 +152,7 @@ class SearchIndex:
     def replace(self, documents: Iterable[SearchDocument]) -> None:
         """Drop everything and index ``documents`` (one transaction)."""
         with self._lock, self._db:
+            self._global = self._all_rows = None
             self._db.execute("DELETE FROM doc")
             self._db.execute("DELETE FROM doc_tag")
             self._db.execute("DELETE FROM doc_fts")
@@ -195,29 +200,55 @@ class SearchIndex:
         limit = max(1, min(int(limit), 1000))
         offset = max(0, int(offset))
         with self._lock:
+            # One pass over the full-text index: matching ids and their BM25 go to a temporary table,
+            # from which the total, the page and every facet are computed.
+            self._db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY, rank REAL, key TEXT, name TEXT, "
+                "domain TEXT, status TEXT, owner TEXT, certification TEXT, usage INTEGER, quality REAL, "
+                "freshness REAL, tags TEXT)"
+            )
             for any_word in (False, True):
                 expression = fts_expression(text, any_word=any_word)
                 source, params = self._source(expression, filters or {})
-                total = self._db.execute(f"SELECT count(*) {source}", params).fetchone()[0]
+                relevance = _RANK if expression else "0.0"
+                self._db.execute("DELETE FROM hit")
+                self._db.execute(
+                    f"INSERT INTO hit SELECT d.id, {relevance}, d.key, d.name, d.domain, d.status, d.owner, "
+                    f"d.certification, d.usage, d.quality, d.freshness, d.tags {source}",
+                    params,
+                )
+                total = self._db.execute("SELECT count(*) FROM hit").fetchone()[0]
                 if total or expression is None:
                     break
             order = _ORDER[sort if expression else _no_text_sort(sort)]
-            relevance = _RANK if expression else "0.0"
             rows = self._db.execute(
-                f"SELECT d.key, {relevance} AS relevance {source} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, limit, offset],
+                f"SELECT d.key, d.rank FROM hit d ORDER BY {order} LIMIT ? OFFSET ?",
+                [limit, offset],
             ).fetchall()
-            facets = self._facets(source, params) if total else {name: {} for name in FACETS}
+            filtered = any(v for v in (filters or {}).values())
+            facets = self._facets(total, filtered) if total else {name: {} for name in FACETS}
         hits = [SearchHit(key=key, relevance=round(-score, 4) if score else 0.0) for key, score in rows]
         return SearchPage(total=total, hits=hits, facets=facets)
 
     # -- internals -------------------------------------------------------------------------------
 
     def _insert(self, d: SearchDocument) -> None:
+        self._global = self._all_rows = None
         cursor = self._db.execute(
-            "INSERT INTO doc (key, domain, name, owner, status, certification, usage, quality, freshness) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (d.key, d.domain, d.name, d.owner, d.status, d.certification, d.usage, d.quality, d.freshness),
+            "INSERT INTO doc (key, domain, name, owner, status, certification, usage, quality, freshness, tags) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                d.key,
+                d.domain,
+                d.name,
+                d.owner,
+                d.status,
+                d.certification,
+                d.usage,
+                d.quality,
+                d.freshness,
+                _TAG_SEP.join(dict.fromkeys(d.tags)),
+            ),
         )
         row = cursor.lastrowid
         self._db.executemany("INSERT INTO doc_tag VALUES (?, ?)", [(row, t) for t in dict.fromkeys(d.tags)])
@@ -229,6 +260,7 @@ class SearchIndex:
         )
 
     def _delete(self, key: str) -> None:
+        self._global = self._all_rows = None
         found = self._db.execute("SELECT id FROM doc WHERE key = ?", (key,)).fetchone()
         if found is None:
             return
@@ -257,24 +289,55 @@ class SearchIndex:
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         return joined + where, params
 
-    def _facets(self, source: str, params: list[object]) -> dict[str, dict[str, int]]:
-        # Match once into a temporary table, then count every facet from it.
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS hit (id INTEGER PRIMARY KEY)")
-        self._db.execute("DELETE FROM hit")
-        self._db.execute(f"INSERT INTO hit SELECT d.id {source}", params)
-        facets: dict[str, dict[str, int]] = {}
-        for name in ("domain", "status", "owner", "certification"):
+    def _facets(self, total: int, filtered: bool) -> dict[str, dict[str, int]]:
+        """Facet counts over the matches in the temporary ``hit`` table.
+
+        When a query without filters matches most products, the counts are the index-wide counts minus
+        those of the few products that did not match (exact, and much cheaper than counting the matches).
+        """
+        if not filtered and total > len(self._facet_rows()) // 2:
             rows = self._db.execute(
-                f"SELECT d.{name}, count(*) FROM hit h JOIN doc d ON d.id = h.id "
-                f"GROUP BY d.{name} ORDER BY count(*) DESC, d.{name}"
+                "SELECT domain, status, owner, certification, tags FROM doc WHERE id NOT IN (SELECT id FROM hit)"
+            )
+            counters = {name: Counter(counter) for name, counter in self._global_facets().items()}
+            counters_missing = _count(rows)
+            for name, counter in counters.items():
+                counter.subtract(counters_missing[name])
+        else:
+            counters = _count(self._db.execute("SELECT domain, status, owner, certification, tags FROM hit"))
+        return {
+            name: {
+                value: n
+                for value, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+                if value and n > 0
+            }
+            for name, counter in counters.items()
+        }
+
+    def _facet_rows(self) -> list[tuple]:
+        if self._all_rows is None:
+            self._all_rows = self._db.execute(
+                "SELECT domain, status, owner, certification, tags FROM doc"
             ).fetchall()
-            facets[name] = {value: count for value, count in rows if value}
-        rows = self._db.execute(
-            "SELECT t.tag, count(*) FROM hit h JOIN doc_tag t ON t.id = h.id "
-            "GROUP BY t.tag ORDER BY count(*) DESC, t.tag"
-        ).fetchall()
-        facets["tag"] = dict(rows)
-        return {name: facets[name] for name in FACETS}
+        return self._all_rows
+
+    def _global_facets(self) -> dict[str, Counter[str]]:
+        if self._global is None:
+            self._global = _count(self._facet_rows())
+        return self._global
+
+
+def _count(rows) -> dict[str, Counter[str]]:
+    """Count facet values of ``(domain, status, owner, certification, tags)`` rows."""
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for domain, status, owner, certification, tags in rows:
+        counters["domain"][domain] += 1
+        counters["status"][status] += 1
+        counters["owner"][owner] += 1
+        counters["certification"][certification] += 1
+        if tags:
+            counters["tag"].update(tags.split(_TAG_SEP))
+    return counters
 
 
 def _no_text_sort(sort: SortKey) -> SortKey:
@@ -283,9 +346,10 @@ def _no_text_sort(sort: SortKey) -> SortKey:
 
 
 _RANK = "bm25(doc_fts, " + ", ".join(str(w) for w in _WEIGHTS) + ")"
-# ORDER BY clauses per sort key (constants, never user text). BM25 is lower-is-better.
+# ORDER BY clauses per sort key over the ``hit`` table (constants, never user text). BM25 is
+# lower-is-better.
 _ORDER: dict[str, str] = {
-    "relevance": f"round({_RANK}, 2), d.usage DESC, d.quality DESC, d.key",
+    "relevance": "round(d.rank, 2), d.usage DESC, d.quality DESC, d.key",
     "usage": "d.usage DESC, d.quality DESC, d.key",
     "quality": "d.quality DESC, d.usage DESC, d.key",
     "freshness": "d.freshness DESC, d.key",

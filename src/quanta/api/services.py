@@ -9,6 +9,7 @@ and to feed webhook subscriptions.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,7 @@ class Services:
     _registry: Registry | None = None
     _access: AccessService | None = None
     _runtime: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _certifications: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pump: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -128,6 +130,7 @@ class Services:
             self.catalog = load_catalog(self.catalog.root)
             self._access = None
         self._runtime.clear()
+        self._certifications.clear()
         self.search.replace(self.documents())
 
     def documents(self) -> list[SearchDocument]:
@@ -210,6 +213,7 @@ class Services:
 
     def _after_change(self, product: ProductInfo) -> None:
         self._runtime.pop(product.key, None)
+        self._certifications.pop(product.key, None)
         self.search.upsert(next(d for d in self.documents() if d.key == product.key))
 
     # -- certification ---------------------------------------------------------------------------
@@ -220,17 +224,20 @@ class Services:
         A product the governance layer has not certified yet is ``NOT COMPLIANT``: certification is a
         proactive declaration, never assumed.
         """
+        if product.key in self._certifications:
+            return self._certifications[product.key]
         try:
             found = runtime.certification_report(self.registry, product.domain, product.name)
         except QuantaError:
             found = None
-        return found or {
+        self._certifications[product.key] = result = found or {
             "product": product.key,
             "status": "NOT COMPLIANT",
             "certifiedAt": None,
             "report": {},
             "reason": "the product has not been certified yet (certification is recorded by `quanta build`)",
         }
+        return result
 
     # -- usage ---------------------------------------------------------------------------------
 
@@ -301,6 +308,9 @@ def build_services(settings: ServeSettings) -> Services:
         ),
         sessions=SessionStore(ttl_seconds=settings.session_ttl_seconds),
     )
+    with contextlib.suppress(QuantaError):  # usage and subscriptions live in the registry when it opens
+        services.usage = UsageCounter(engine=services.registry.engine)
+        services.hub.engine = services.registry.engine
     services.search.replace(services.documents())
     return services
 

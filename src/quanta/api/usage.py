@@ -1,6 +1,9 @@
 """Usage counting: every consume (data download, sample) and query, per product, port, principal and day.
 
 Counts feed the producer dashboard, ``observe/metrics`` and search ranking (usage is a tie-breaker).
+:class:`UsageCounter` keeps them in the registry's ``usage_counts`` table (revision ``0003_marketplace``)
+when it is given the registry's engine, so they survive restarts and are shared by server processes; without
+one (no registry) it counts in memory.
 """
 
 from __future__ import annotations
@@ -9,15 +12,20 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 
 @dataclass
 class UsageCounter:
-    """Thread-safe counters keyed by (product, port, principal, kind, UTC day).
+    """Usage counters keyed by (product, port, principal, kind, UTC day); thread-safe.
 
     ``kind`` is ``consume`` (rows read through the data endpoint or a sample) or ``query``.
+
+    Args:
+        engine: the registry's SQLAlchemy engine, or ``None`` to count in memory only.
     """
 
+    engine: Any = None
     _counts: Counter = field(default_factory=Counter)
     _rows: Counter = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -26,39 +34,78 @@ class UsageCounter:
         """Count one use of ``product``/``port`` by ``principal`` that returned ``rows`` rows."""
         day = datetime.now(UTC).date().isoformat()
         key = (product, port, principal, kind, day)
-        with self._lock:
-            self._counts[key] += 1
-            self._rows[key] += rows
+        if self.engine is None:
+            with self._lock:
+                self._counts[key] += 1
+                self._rows[key] += rows
+            return
+        self._upsert(key, rows)
+
+    def _upsert(self, key: tuple[str, str, str, str, str], rows: int) -> None:
+        from sqlalchemy.orm import Session
+
+        from quanta.registry.models import UsageCount
+
+        product, port, principal, kind, day = key
+        with self._lock, Session(self.engine) as session, session.begin():
+            found = session.get(UsageCount, (product, port, principal, kind, day), with_for_update=True)
+            if found is None:
+                session.add(
+                    UsageCount(
+                        product=product,
+                        port=port,
+                        principal=principal,
+                        kind=kind,
+                        day=day,
+                        count=1,
+                        rows=rows,
+                    )
+                )
+            else:
+                found.count += 1
+                found.rows += rows
+
+    def _items(self) -> list[tuple[tuple[str, str, str, str, str], int, int]]:
+        if self.engine is None:
+            with self._lock:
+                return [(k, n, self._rows[k]) for k, n in self._counts.items()]
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from quanta.registry.models import UsageCount
+
+        with Session(self.engine) as session:
+            return [
+                ((u.product, u.port, u.principal, u.kind, u.day), u.count, u.rows)
+                for u in session.scalars(select(UsageCount))
+            ]
 
     def total(self, product: str) -> int:
         """All uses of ``product``."""
-        with self._lock:
-            return sum(n for k, n in self._counts.items() if k[0] == product)
+        return sum(n for k, n, _ in self._items() if k[0] == product)
 
     def totals(self) -> dict[str, int]:
         """Uses per product."""
         result: Counter = Counter()
-        with self._lock:
-            for key, n in self._counts.items():
-                result[key[0]] += n
+        for key, n, _ in self._items():
+            result[key[0]] += n
         return dict(result)
 
     def stats(self, product: str | None = None) -> list[dict[str, object]]:
         """Rows of ``{product, port, principal, kind, day, count, rows}``, sorted by day then product."""
-        with self._lock:
-            items = [
-                {
-                    "product": k[0],
-                    "port": k[1],
-                    "principal": k[2],
-                    "kind": k[3],
-                    "day": k[4],
-                    "count": n,
-                    "rows": self._rows[k],
-                }
-                for k, n in self._counts.items()
-                if product is None or k[0] == product
-            ]
+        items = [
+            {
+                "product": k[0],
+                "port": k[1],
+                "principal": k[2],
+                "kind": k[3],
+                "day": k[4],
+                "count": n,
+                "rows": r,
+            }
+            for k, n, r in self._items()
+            if product is None or k[0] == product
+        ]
         return sorted(items, key=lambda r: (r["day"], r["product"], r["port"], r["principal"], r["kind"]))
 
     def per_day(self, product: str | None = None) -> list[tuple[str, int]]:

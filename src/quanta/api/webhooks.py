@@ -67,11 +67,14 @@ class WebhookHub:
         attempts: attempts per event and subscription (1 = no retry).
         backoff_seconds: delay before the first retry; doubled after each failure.
         timeout_seconds: timeout of one POST.
+        engine: the registry's SQLAlchemy engine to keep subscriptions in (table
+            ``webhook_subscriptions``, revision ``0003_marketplace``), or ``None`` to keep them in memory.
     """
 
     attempts: int = 4
     backoff_seconds: float = 0.5
     timeout_seconds: float = 5.0
+    engine: Any = None
     _subscriptions: dict[str, Subscription] = field(default_factory=dict)
     _deliveries: deque[Delivery] = field(default_factory=lambda: deque(maxlen=500))
     _queue: queue.Queue = field(default_factory=queue.Queue)
@@ -88,17 +91,67 @@ class WebhookHub:
             principal=principal,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
         )
+        if self.engine is not None:
+            from sqlalchemy.orm import Session
+
+            from quanta.registry.models import WebhookSubscription
+
+            with Session(self.engine) as session, session.begin():
+                session.add(
+                    WebhookSubscription(
+                        id=subscription.id,
+                        product=product,
+                        endpoint=endpoint,
+                        events=list(subscription.events),
+                        principal=principal,
+                        created_at=datetime.fromisoformat(subscription.created),
+                    )
+                )
+            return subscription
         with self._lock:
             self._subscriptions[subscription.id] = subscription
         return subscription
 
     def unsubscribe(self, subscription_id: str) -> bool:
         """Remove a subscription; return whether it existed."""
+        if self.engine is not None:
+            from sqlalchemy.orm import Session
+
+            from quanta.registry.models import WebhookSubscription
+
+            with Session(self.engine) as session, session.begin():
+                found = session.get(WebhookSubscription, subscription_id)
+                if found is not None:
+                    session.delete(found)
+                return found is not None
         with self._lock:
             return self._subscriptions.pop(subscription_id, None) is not None
 
     def subscriptions(self, product: str | None = None) -> list[Subscription]:
         """The subscriptions, of one product when ``product`` is given."""
+        if self.engine is not None:
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
+
+            from quanta.registry.models import WebhookSubscription
+
+            query = select(WebhookSubscription).order_by(
+                WebhookSubscription.created_at, WebhookSubscription.id
+            )
+            if product is not None:
+                query = query.where(WebhookSubscription.product == product)
+            with Session(self.engine) as session:
+                return [
+                    Subscription(
+                        id=row.id,
+                        product=row.product,
+                        endpoint=row.endpoint,
+                        events=tuple(row.events),
+                        principal=row.principal,
+                        created=row.created_at.isoformat(timespec="seconds"),
+                    )
+                    for row in session.scalars(query)
+                ]
         with self._lock:
             return [s for s in self._subscriptions.values() if product is None or s.product == product]
 

@@ -79,9 +79,14 @@ def _availability(element: str, ok: bool, message: str) -> dict[str, Any]:
 
 
 def _drop_view(engine: Any, name: str) -> None:
+    """Drop what a source reader registered as ``name`` (a view, or a table for streamed databases)."""
     from sqlglot import exp
 
-    engine.execute(exp.Drop(tables=[exp.to_table(name, quoted=True)], kind="VIEW", exists=True).sql("duckdb"))
+    tables = {
+        row[0] for row in engine.connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+    }
+    kind = "TABLE" if name in tables else "VIEW"
+    engine.execute(exp.Drop(tables=[exp.to_table(name, quoted=True)], kind=kind, exists=True).sql("duckdb"))
 
 
 def check_source(

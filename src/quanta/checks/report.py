@@ -74,8 +74,10 @@ class CheckResult:
 
     @_property
     def blocking(self) -> bool:
-        """True when the check failed (or could not run) and its severity is ``error`` or absent."""
-        return self.status in ("failed", "error") and self.severity in BLOCKING_SEVERITIES
+        """True when the check failed (or could not run) and its severity is ``error`` (any case) or
+        absent (or empty)."""
+        severity = None if self.severity is None else str(self.severity).strip().lower() or None
+        return self.status in ("failed", "error") and severity in BLOCKING_SEVERITIES
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible mapping of every field (plus ``blocking``)."""

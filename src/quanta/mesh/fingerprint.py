@@ -76,5 +76,8 @@ def source_identity(mesh_root: Path, server: Mapping[str, object]) -> str | None
     digest = hashlib.sha256()
     for path in files:
         stat = path.stat()
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        name = (
+            path.relative_to(mesh_root) if path.is_relative_to(mesh_root) else path
+        )  # a moved mesh is unchanged
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return digest.hexdigest()[:32]

@@ -63,10 +63,21 @@ class Registry(StateWrites, RegistryReader):
 
     @staticmethod
     def _event(session: Session, type_: str, product: str | None, payload: Mapping[str, Any]) -> None:
-        from sqlalchemy import insert
+        """Append an outbox event in the session's transaction.
+
+        Event ids must become visible in increasing order, or a reader polling ``after=<last id>`` could
+        skip an event whose transaction commits late. SQLite has one writer at a time; on PostgreSQL the
+        transaction first takes a transaction-level advisory lock, held until it commits, so the
+        transactions that write events commit one after the other.
+        """
+        from sqlalchemy import insert, text
 
         from quanta.registry import models as m
+        from quanta.registry.locks import advisory_key
 
+        if session.get_bind().dialect.name == "postgresql" and not session.info.get("quanta_events_locked"):
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("events")})
+            session.info["quanta_events_locked"] = True
         values = {"type": type_, "product": product, "payload": jsonable(payload), "created_at": m.utcnow()}
         session.execute(insert(m.Event).values(**values))
 

@@ -139,6 +139,43 @@ def _as_reader(data: Any) -> pa.RecordBatchReader:
     )
 
 
+def _delta_type(t: pa.DataType, column: str) -> pa.DataType:
+    """The type Delta Lake stores for an Arrow type: unsigned integers are widened (Delta has none)."""
+    import pyarrow as pa
+
+    widen = {pa.uint8(): pa.int16(), pa.uint16(): pa.int32(), pa.uint32(): pa.int64()}
+    if t in widen:
+        return widen[t]
+    if pa.types.is_uint64(t):
+        return pa.decimal128(20, 0)
+    if pa.types.is_time(t) or pa.types.is_interval(t) or pa.types.is_duration(t):
+        raise StorageError(
+            f"column {column!r} has type {t}, which Delta Lake cannot store: cast it in the transform "
+            "(e.g. a TIME to VARCHAR, an INTERVAL to a number of seconds)."
+        )
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        item = t.value_field.with_type(_delta_type(t.value_type, column))
+        return pa.list_(item) if pa.types.is_list(t) else pa.large_list(item)
+    if pa.types.is_struct(t):
+        return pa.struct(
+            [t.field(i).with_type(_delta_type(t.field(i).type, column)) for i in range(t.num_fields)]
+        )
+    if pa.types.is_map(t):
+        return pa.map_(_delta_type(t.key_type, column), _delta_type(t.item_type, column))
+    return t
+
+
+def _for_delta(reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
+    """Cast, batch by batch, the columns whose type Delta Lake lacks to the nearest type it has."""
+    import pyarrow as pa
+
+    schema = reader.schema
+    target = pa.schema([f.with_type(_delta_type(f.type, f.name)) for f in schema], metadata=schema.metadata)
+    if target.equals(schema):
+        return reader
+    return pa.RecordBatchReader.from_batches(target, (batch.cast(target) for batch in reader))
+
+
 def _counting(reader: pa.RecordBatchReader) -> tuple[pa.RecordBatchReader, list[int]]:
     import pyarrow as pa
 
@@ -211,8 +248,10 @@ def publish(
     """Commit staged data as ONE new version of the Delta table at ``table_uri`` (overwrite).
 
     The data is streamed batch by batch into delta-rs (never collected into pandas); the table's schema is
-    replaced by the data's schema, so a contract that changes the schema publishes cleanly. Readers see
-    the previous version until the commit file is written, then the new one.
+    replaced by the data's schema, so a contract that changes the schema publishes cleanly. Unsigned
+    integers, which Delta Lake lacks, are widened (``uint32`` to ``int64``, ``uint64`` to
+    ``decimal(20, 0)``). Readers see the previous version until the commit file is written, then the new
+    one.
 
     Args:
         data: the staged data: a path to a Parquet file or folder, a ``pyarrow.Table``,
@@ -229,11 +268,12 @@ def publish(
         The committed version, with its row count and schema.
 
     Raises:
-        StorageError: the staged data is missing or of an unsupported type.
+        StorageError: the staged data is missing or of an unsupported type, or a column has a type Delta
+            Lake cannot store (TIME, INTERVAL, DURATION).
     """
     from deltalake import CommitProperties, write_deltalake
 
-    reader, counter = _counting(_as_reader(data))
+    reader, counter = _counting(_for_delta(_as_reader(data)))
     schema = reader.schema
     publish_id = uuid.uuid4().hex
     values = {
@@ -371,9 +411,9 @@ def remove_table_leftovers(table_uri: str, *, storage_options: dict[str, str] | 
     if not orphans:
         return []
     if is_remote(table_uri):
-        import pyarrow.fs as pafs
+        from quanta.storage.objectstore import arrow_filesystem
 
-        filesystem, base = pafs.FileSystem.from_uri(table_uri)
+        filesystem, base = arrow_filesystem(table_uri, storage_options)
         for name in orphans:
             filesystem.delete_file(f"{base}/{name}")
     else:

@@ -81,9 +81,9 @@ def results(
 
 
 @router.get("/ui/login", response_class=HTMLResponse)
-def login_form(request: Request):
-    """The sign-in form."""
-    return render(request, "login.html", {"error": ""})
+def login_form(request: Request, next: Annotated[str, Query(max_length=500)] = "/"):
+    """The sign-in form (``next``: where to go after signing in)."""
+    return render(request, "login.html", {"error": "", "next": next})
 
 
 @router.post("/ui/login")
@@ -99,9 +99,11 @@ def login(
     try:
         caller = authenticate(services, token.strip())
     except QuantaError as error:
-        return render(request, "login.html", {"error": error.message}, status_code=503)
+        return render(request, "login.html", {"error": error.message, "next": next}, status_code=503)
     if caller is None:
-        return render(request, "login.html", {"error": "Unknown or revoked token."}, status_code=401)
+        return render(
+            request, "login.html", {"error": "Unknown or revoked token.", "next": next}, status_code=401
+        )
     session = services.sessions.create(caller.name)
     services.callers[caller.name] = caller
     target = next if next.startswith("/") and not next.startswith("//") else "/"

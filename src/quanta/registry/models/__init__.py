@@ -18,6 +18,7 @@ from quanta.registry.models.checks import CheckResult
 from quanta.registry.models.events import Event
 from quanta.registry.models.governance import Certification
 from quanta.registry.models.lineage import LineageEdge
+from quanta.registry.models.marketplace import UsageCount, WebhookSubscription
 from quanta.registry.models.products import (
     ContractVersion,
     DescriptorVersion,
@@ -47,5 +48,7 @@ __all__ = [
     "ProductRun",
     "ProductState",
     "Snapshot",
+    "UsageCount",
+    "WebhookSubscription",
     "utcnow",
 ]

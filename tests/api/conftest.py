@@ -36,5 +36,5 @@ def base_url(app):
 @pytest.fixture()
 def client(base_url):
     """An httpx client bound to the server."""
-    with httpx.Client(base_url=base_url, timeout=10) as http:
+    with httpx.Client(base_url=base_url, timeout=120) as http:
         yield http

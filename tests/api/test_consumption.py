@@ -30,7 +30,7 @@ def server(built):
 
 
 def _client(server: str, token: str) -> httpx.Client:
-    return httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=180)
 
 
 def test_request_approve_then_read_masked_rows(built, server):

@@ -75,7 +75,7 @@ def served(recorded):
 def test_runs_quality_and_checks(served):
     import httpx
 
-    with httpx.Client(base_url=served) as http:
+    with httpx.Client(base_url=served, timeout=120) as http:
         runs = http.get("/api/v1/products/operations.flights/runs").json()
         assert [r["status"] for r in runs] == ["warned", "passed"]
         assert runs[0]["checks"] == {"passed": 1, "failed": 0, "warned": 1, "error": 0, "other": 1}
@@ -98,7 +98,7 @@ def test_runs_quality_and_checks(served):
 def test_gateway_reflects_the_registry(served):
     import httpx
 
-    with httpx.Client(base_url=served) as http:
+    with httpx.Client(base_url=served, timeout=120) as http:
         health = http.get("/products/operations/flights/observe/health").json()
         assert health["status"] == "healthy" and health["lastRun"]["status"] == "warned"
         metrics = http.get("/products/operations/flights/observe/metrics").json()

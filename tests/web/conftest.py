@@ -43,6 +43,7 @@ def page():
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 800})
+        context.set_default_timeout(120_000)  # a busy CI machine: the first sample read imports DuckDB
         yield context.new_page()
         context.close()
         browser.close()

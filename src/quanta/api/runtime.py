@@ -135,12 +135,22 @@ def check_history(
 
 
 def certification_report(reader: RegistryReader, domain: str, name: str) -> dict[str, Any] | None:
-    """The newest certification (``status`` ``OK`` or ``NOT COMPLIANT`` and its report), or ``None``."""
+    """The newest certification, or ``None``.
+
+    Returns:
+        ``product``, ``status`` (``OK`` or ``NOT COMPLIANT``), ``version`` (of the descriptor), ``run`` (the
+        build run that recorded it), ``certifiedAt``, ``blocking`` and ``warnings`` (the ids of the failed
+        policies that block publication / that do not) and ``report``: the governance layer's report as
+        the build stored it (``quanta.governance.Certification.to_dict``: every verdict with its evidence).
+    """
     found = reader.certifications(domain, name, limit=1)
     if not found:
         return None
     cert = found[0]
     status = "OK" if str(cert.status).upper() in ("OK", "CERTIFIED", "COMPLIANT") else "NOT COMPLIANT"
+    report = dict(cert.report)
+    verdicts = [v for v in report.get("verdicts") or [] if isinstance(v, dict)]
+    failed = [v for v in verdicts if v.get("verdict") in ("failed", "error")]
     return {
         "product": f"{domain}.{name}",
         "status": status,
@@ -148,5 +158,7 @@ def certification_report(reader: RegistryReader, domain: str, name: str) -> dict
         "version": cert.version,
         "run": cert.run_id,
         "certifiedAt": _iso(cert.certified_at),
-        "report": dict(cert.report),
+        "blocking": [str(v.get("policy")) for v in failed if v.get("blocking")],
+        "warnings": [str(v.get("policy")) for v in failed if not v.get("blocking")],
+        "report": report,
     }

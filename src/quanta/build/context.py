@@ -85,6 +85,9 @@ class ProductRun:
         result: the product's :class:`~quanta.build.results.ProductResult` so far, for the stages that
             run after the data stages (record, lineage).
         begun: whether the finishers were told the product started (``None``: not yet).
+        governance: the build's :class:`~quanta.build.certify.Governance` (policies and registry), given
+            by the certification finisher when the product starts; ``None`` outside a recorded build.
+        certification: the product's ``quanta.governance.Certification`` once certified.
     """
 
     workspace: Workspace
@@ -109,6 +112,8 @@ class ProductRun:
     started_at: Any = None
     result: Any = None
     begun: bool | None = None
+    governance: Any = None
+    certification: Any = None
 
     def open_engine(self) -> Any:
         """Return the product's DuckDB engine, taking it from the build's pool on first use."""

@@ -18,8 +18,9 @@ def status(workspace: Workspace) -> list[dict[str, Any]]:
 
     Each entry: ``product``, ``ports`` (``name``, ``location``, ``deltaVersion``, ``publishedAt``,
     ``runId``), ``ageSeconds`` (since the oldest port's last publication; ``None`` if never published),
-    ``lastRun`` (status of the last recorded run), ``lastRunAt`` and ``warnings`` (the names of the
-    warnings of that run, which stay open until a run passes them).
+    ``lastRun`` (status of the last recorded run), ``lastRunAt``, ``warnings`` (the names of the
+    warnings of that run, which stay open until a run passes them) and ``certification`` (``OK`` or
+    ``NOT COMPLIANT``: the last certification a build recorded; ``None`` when never certified).
     """
     from quanta import storage
 
@@ -53,29 +54,37 @@ def status(workspace: Workspace) -> list[dict[str, Any]]:
                 "lastRun": run.get("status"),
                 "lastRunAt": run.get("startedAt"),
                 "warnings": run.get("warnings"),
+                "certification": run.get("certification"),
             }
         )
     return entries
 
 
 def _last_runs(workspace: Workspace) -> dict[str, dict[str, Any]]:
-    """Each product's last recorded run: status, start and its open warnings (failed non-blocking checks)."""
+    """Each product's last recorded run (status, start, open warnings: failed non-blocking checks) and
+    its last recorded certification."""
     from quanta.registry import open_reader
 
     url = workspace.config.registry_url(workspace.root)
     found: dict[str, dict[str, Any]] = {}
     with open_reader(url, base_dir=workspace.root) as reader:
+        for product in workspace.products.values():
+            certified = reader.certifications(product.domain, product.name, limit=1)
+            if certified:
+                found[product.key] = {"certification": certified[0].status}
         for run in reader.last_runs(status=("passed", "warned", "blocked", "failed")):
             warnings = [
                 c.rule_name or c.rule_id
                 for c in reader.check_results(run.id, status="failed")
                 if (c.severity or "error") != "error"
             ]
-            found[f"{run.domain}.{run.product}"] = {
-                "status": run.status,
-                "startedAt": run.started_at.isoformat(timespec="seconds"),
-                "warnings": warnings,
-            }
+            found.setdefault(f"{run.domain}.{run.product}", {}).update(
+                {
+                    "status": run.status,
+                    "startedAt": run.started_at.isoformat(timespec="seconds"),
+                    "warnings": warnings,
+                }
+            )
     return found
 
 

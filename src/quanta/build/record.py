@@ -220,12 +220,18 @@ def finishers(
             :func:`reconcile_mesh`).
 
     Yields:
-        ``(stages, outcome)``: the record and lineage stages, and a dict holding ``reconciled`` (one line
-        per repair made at start-up) whose ``status`` (and ``error``) the caller sets from
-        :func:`finish_status`; on exit the build is marked with it (``failed`` if never set).
-    """
-    from quanta.build.lineage import EmitLineage, LazyEmitter
+        ``(stages, outcome)``: the record, certification and lineage stages, and a dict holding
+        ``reconciled`` (one line per repair made at start-up) whose ``status`` (and ``error``) the caller
+        sets from :func:`finish_status`; on exit the build is marked with it (``failed`` if never set).
 
+    Raises:
+        ConfigError: a policy of the mesh is invalid (``quanta policy list`` shows where).
+    """
+    from quanta.build.certify import Governance, RecordCertification
+    from quanta.build.lineage import EmitLineage, LazyEmitter
+    from quanta.governance import load_policies
+
+    policies = load_policies(workspace.root)  # a bad policy stops the build before anything runs
     registry = open_mesh_registry(workspace)
     emitter = LazyEmitter(workspace)
     try:
@@ -235,7 +241,11 @@ def finishers(
             "reconciled": reconcile_mesh(workspace, registry) if interrupted else [],
         }
         registry.start_build(trigger="cli", options=dict(options), build_id=build_id)
-        stages: tuple[Stage, ...] = (Record(registry=registry, build_id=build_id),)
+        governance = Governance(policies, registry)
+        stages: tuple[Stage, ...] = (
+            Record(registry=registry, build_id=build_id),
+            RecordCertification(governance=governance),
+        )
         if emitter.enabled:
             namespace = workspace.config.lineage_namespace()
             stages += (EmitLineage(emitter=emitter, namespace=namespace, build_id=build_id),)

@@ -113,6 +113,9 @@ class ProductResult:
         run_id: the registry run id, when recorded.
         fingerprint: the run fingerprint.
         engine_cpu_seconds: CPU time of the product's thread inside the engine.
+        certification: the product's certification in this build (``status`` ``OK`` / ``NOT COMPLIANT``,
+            ``blocksPublication``, ``summary``, ``findings``: each failed policy as a check dict), ``None``
+            when it was not certified (unchanged, or stopped before its gate).
     """
 
     product: str
@@ -126,6 +129,7 @@ class ProductResult:
     run_id: str | None = None
     fingerprint: str | None = None
     engine_cpu_seconds: float = 0.0
+    certification: dict[str, Any] | None = None
 
     @property
     def checks(self) -> list[dict[str, Any]]:
@@ -164,6 +168,7 @@ class ProductResult:
             ],
             "sources": {name: list(checks) for name, checks in self.sources.items()},
             "ports": [port.to_dict() for port in self.ports],
+            "certification": self.certification,
         }
 
 
@@ -200,9 +205,12 @@ class BuildResult:
         return sum(p.engine_seconds for p in self.products)
 
     def findings(self) -> list[tuple[str, dict[str, Any]]]:
-        """Every failed, errored or warned check as ``(product, check)``, in build order."""
+        """Every failed, errored or warned check and policy as ``(product, check)``, in build order."""
         return [
-            (p.product, c) for p in self.products for c in p.checks if c.get("status") in ("failed", "error")
+            (p.product, c)
+            for p in self.products
+            for c in [*p.checks, *(p.certification or {}).get("findings", ())]
+            if c.get("status") in ("failed", "error")
         ]
 
     def to_dict(self) -> dict[str, Any]:

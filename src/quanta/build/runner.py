@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
+from quanta.build.certify import certification_summary
 from quanta.build.context import ProductRun
 from quanta.build.events import BuildEvent, ProgressCallback, ignore
 from quanta.build.gate import report_checks
@@ -255,6 +256,7 @@ class Runner:
             None if run.skip else run.run_id,
             run.fingerprint,
             run.engine_cpu_seconds,
+            certification_summary(run.certification, run.workspace.root),
         )
 
 

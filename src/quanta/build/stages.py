@@ -1,6 +1,7 @@
 """The stages of one product's build, each a small dataclass returning a typed :class:`StageResult`.
 
-``resolve`` → ``transform`` → ``gate`` → ``publish`` → ``record`` → ``lineage``. A stage that cannot
+``resolve`` → ``transform`` → ``gate`` → ``certify`` → ``publish`` → ``record`` → ``certification`` →
+``lineage``. A stage that cannot
 complete raises :class:`StageFailed`; the runner then skips the stages that would publish, still records
 the failed run and emits its FAIL event, and marks every downstream product ``upstream_blocked``.
 """
@@ -205,6 +206,22 @@ class Gate(Stage):
 
 
 @dataclass(frozen=True)
+class Certify(Stage):
+    """Certify the product (governance policies, contract version bumps) before it is published.
+
+    A failed enforced ``error`` policy or a version bump smaller than the contract changes require blocks
+    the product like a failed gate (see :mod:`quanta.build.certify`).
+    """
+
+    name: ClassVar[str] = "certify"
+
+    def execute(self, run: ProductRun) -> dict[str, Any]:
+        from quanta.build.certify import certify_run
+
+        return certify_run(run)
+
+
+@dataclass(frozen=True)
 class Publish(Stage):
     """Commit each staged port as one new version of its Delta table (atomic per table)."""
 
@@ -231,4 +248,4 @@ class Publish(Stage):
 
 
 #: The stages that produce and publish data, in order (``record`` and ``lineage`` run after, always).
-DATA_STAGES: tuple[type[Stage], ...] = (Resolve, Transform, Gate, Publish)
+DATA_STAGES: tuple[type[Stage], ...] = (Resolve, Transform, Gate, Certify, Publish)

@@ -22,6 +22,13 @@ def _age(seconds: float | None) -> str:
     return f"{seconds:.0f} s ago"
 
 
+def _badge(certification: str | None) -> str:
+    """The certification badge: ``OK`` in green, ``NOT COMPLIANT`` in red, ``-`` when never certified."""
+    if not certification:
+        return "-"
+    return f"[green]{certification}[/]" if certification == "OK" else f"[red]{certification}[/]"
+
+
 def register(app: typer.Typer) -> None:
     """Add ``status``, ``runs`` and ``lineage`` to ``app``."""
 
@@ -29,7 +36,7 @@ def register(app: typer.Typer) -> None:
     def status(
         fmt: str = typer.Option("text", "--format", help="text or json."), mesh: Path = MESH_OPTION
     ) -> None:
-        """Show every product's published versions, their freshness and open warnings."""
+        """Show every product's published versions, their freshness, certification and open warnings."""
         from rich import box
         from rich.table import Table
 
@@ -40,7 +47,7 @@ def register(app: typer.Typer) -> None:
             console().print_json(json.dumps(entries, default=str))
             return
         table = Table(title="Product status", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
-        for column in ("product", "version", "published", "last run", "warnings"):
+        for column in ("product", "version", "published", "last run", "certified", "warnings"):
             table.add_column(column, no_wrap=True)
         for entry in entries:
             versions = ", ".join(
@@ -54,6 +61,7 @@ def register(app: typer.Typer) -> None:
                 versions,
                 _age(entry["ageSeconds"]),
                 entry.get("lastRun") or "",
+                _badge(entry.get("certification")),
                 str(len(warnings)),
             )
         console().print(table)

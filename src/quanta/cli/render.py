@@ -123,6 +123,14 @@ def _metric(check: dict[str, Any]) -> str:
     return text.strip()
 
 
+def _certified(certification: dict[str, Any] | None) -> str:
+    """The certification badge of a build summary row (empty when the product was not certified)."""
+    if not certification:
+        return ""
+    status = str(certification.get("status"))
+    return f"[green]{status}[/]" if status == "OK" else f"[red]{status}[/]"
+
+
 def render_build(console: Any, result: Any) -> None:
     """Print the build summary table, then every failed or warned check with its metric value."""
     from rich import box
@@ -134,6 +142,7 @@ def render_build(console: Any, result: Any) -> None:
     for column, justify in (
         ("product", "left"),
         ("status", "left"),
+        ("certified", "left"),
         ("rows", "right"),
         ("pass", "right"),
         ("warn", "right"),
@@ -146,6 +155,7 @@ def render_build(console: Any, result: Any) -> None:
         table.add_row(
             product.product,
             _styled(product.status),
+            _certified(product.certification),
             "" if rows is None else f"{rows:,}",
             str(product.count("passed")),
             str(product.count("warned")),
@@ -157,7 +167,7 @@ def render_build(console: Any, result: Any) -> None:
         console.print(f"[yellow]reconciled:[/] {line}")
     findings = result.findings()
     if findings:
-        console.print("[bold]Findings[/] (failed checks and warnings):")
+        console.print("[bold]Findings[/] (failed checks, failed policies and warnings):")
     for product, check in findings:
         severity = str(check.get("severity") or "error")
         style = "red" if severity == "error" else "yellow"

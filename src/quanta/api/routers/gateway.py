@@ -353,9 +353,16 @@ def control_state(product: ProductDep, services: ServicesDep, caller: DiscoveryC
 
 @router.get("/certify/status", summary="Certification status: OK or NOT COMPLIANT")
 def certify_status(product: ProductDep, services: ServicesDep, caller: DiscoveryCallerDep) -> dict[str, Any]:
-    """The book's ``/certify/status``: ``OK`` or ``NOT COMPLIANT`` (``NOT COMPLIANT`` until certified)."""
+    """The book's ``/certify/status``: ``OK`` or ``NOT COMPLIANT`` (``NOT COMPLIANT`` until certified), as
+    the last build recorded it, with the ids of the policies that block publication and that warn."""
     report = services.certification(product)
-    return {"product": product.key, "status": report["status"], "certifiedAt": report.get("certifiedAt")}
+    return {
+        "product": product.key,
+        "status": report["status"],
+        "certifiedAt": report.get("certifiedAt"),
+        "blocking": report.get("blocking", []),
+        "warnings": report.get("warnings", []),
+    }
 
 
 @router.get("/certify/report", summary="Certification report: each policy certified or not")

@@ -8,6 +8,10 @@ VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 DEMO_DIR ?= .demo/nycflights
 
+# Let Python cache bytecode even where the environment disables it: without .pyc files every CLI
+# start-up (and every test that runs one) recompiles sqlglot, typer and the rest.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: demo test lint format sync clean bench
 
 $(UV):

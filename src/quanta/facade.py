@@ -73,7 +73,38 @@ class Mesh:
         return runs(self.workspace, product, limit=limit)
 
     def lineage(self, product: str) -> dict[str, Any]:
-        """Return the lineage of ``product``: upstream and downstream products, sources and ports."""
+        """Return the lineage of ``product``: upstream and downstream products, sources and ports, and
+        the access agreements that connect it to its consumers (``agreements``: the edges of the mesh
+        that consumption makes, see ``docs/access-control.md``)."""
         from quanta.build.history import lineage
 
-        return lineage(self.workspace, product)
+        tree = lineage(self.workspace, product)
+        tree["agreements"] = self.agreement_edges(tree["product"])
+        return tree
+
+    def agreement_edges(self, product: str) -> list[dict[str, str]]:
+        """Return the active agreements on ``product``'s output ports and those ``product`` holds.
+
+        Args:
+            product: ``domain.product``.
+
+        Returns:
+            ``[{"consumer", "port", "agreement", "direction"}]`` where ``direction`` is ``"consumes"``
+            when the agreement is on one of the product's ports and ``"holds"`` when the product itself
+            is the consumer; empty when the mesh has no registry yet.
+        """
+        from quanta.access import open_access
+
+        url = self.workspace.config.registry_url(self.workspace.root)
+        if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+            return []  # nothing built yet: do not create a registry just to read it
+        edges = []
+        for consumer, port, agreement in open_access(self.root).edges():
+            direction = (
+                "consumes" if port.startswith(f"{product}.") else "holds" if consumer == product else ""
+            )
+            if direction:
+                edges.append(
+                    {"consumer": consumer, "port": port, "agreement": agreement, "direction": direction}
+                )
+        return edges

@@ -185,5 +185,8 @@ def lineage_mermaid(tree: dict[str, Any]) -> str:
     node(tree["product"])
     walk_up(tree["product"], tree["upstream"])
     walk_down(tree["product"], tree["downstream"])
+    for edge in tree.get("agreements") or []:  # consumption edges, dotted: granted, not built
+        producer = edge["port"].rsplit(".", 1)[0]
+        edges.append(f"  {node(producer)} -.->|agreement| {node(edge['consumer'])}")
     lines.extend(dict.fromkeys(edges))
     return "\n".join(lines)

@@ -141,4 +141,13 @@ def _tree(tree: dict[str, Any]) -> Any:
 
     add_up(upstream, tree["upstream"])
     add_down(root.add("[dim]downstream[/]"), tree["downstream"])
+    agreements = tree.get("agreements") or []
+    if agreements:
+        branch = root.add("[dim]access agreements[/]")
+        for edge in agreements:
+            if edge["direction"] == "consumes":
+                branch.add(f"{edge['consumer']} consumes {edge['port']} (agreement {edge['agreement']})")
+            else:
+                branch.add(f"holds {edge['port']} (agreement {edge['agreement']})")
+
     return root

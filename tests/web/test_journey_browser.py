@@ -24,7 +24,7 @@ def built_site(tmp_path):
 def _sign_in(page, site: str, token: str) -> None:
     page.goto(site + "/ui/login")
     page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(site + "/")
 
 

@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "quanta.cli.certify",
     "quanta.cli.diff",
     "quanta.cli.tokens",
+    "quanta.cli.account",
     "quanta.cli.access",
     "quanta.cli.query",
     "quanta.cli.audit",

@@ -104,6 +104,46 @@ def login(
         return render(
             request, "login.html", {"error": "Unknown or revoked token.", "next": next}, status_code=401
         )
+    return _signed_in(services, caller, next)
+
+
+#: Seconds every refused password sign-in waits, so failures are slow and all alike.
+PASSWORD_FAILURE_DELAY = 0.5
+
+
+@router.post("/ui/login/password")
+def login_password(
+    request: Request,
+    services: ServicesDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Query(max_length=500)] = "/",
+):
+    """Check a local account's password (``quanta account set-password``), start a session, set its cookie.
+
+    A wrong password, an unknown username and a disabled account get the same message after the same
+    delay, so the form does not tell which usernames exist.
+    """
+    import time
+
+    from quanta.access import accounts
+
+    check_csrf(request, csrf)
+    try:
+        principal = accounts.verify(services.access, username.strip(), password)
+    except QuantaError as error:
+        return render(request, "login.html", {"error": error.message, "next": next}, status_code=503)
+    if principal is None:
+        time.sleep(PASSWORD_FAILURE_DELAY)
+        context = {"error": "Wrong username or password.", "next": next, "username": username}
+        return render(request, "login.html", context, status_code=401)
+    caller = Caller(name=str(principal.name), kind=str(principal.kind), teams=tuple(sorted(principal.teams)))
+    return _signed_in(services, caller, next)
+
+
+def _signed_in(services: Services, caller: Caller, next: str) -> RedirectResponse:
+    """Start a server-side session for ``caller`` and redirect to ``next`` (a local path) with its cookie."""
     session = services.sessions.create(caller.name)
     services.callers[caller.name] = caller
     target = next if next.startswith("/") and not next.startswith("//") else "/"

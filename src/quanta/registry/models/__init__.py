@@ -13,6 +13,7 @@ from quanta.registry.models.access import (
     AuditRecord,
     Principal,
 )
+from quanta.registry.models.accounts import LocalAccount
 from quanta.registry.models.base import Base, utcnow
 from quanta.registry.models.checks import CheckResult
 from quanta.registry.models.events import Event
@@ -42,6 +43,7 @@ __all__ = [
     "DescriptorVersion",
     "Event",
     "LineageEdge",
+    "LocalAccount",
     "OutputPort",
     "Principal",
     "Product",

@@ -102,3 +102,24 @@ def test_an_unreachable_postgresql_server_is_a_connection_error() -> None:
 
     with pytest.raises(ConnectionFailed, match="cannot open the registry"):
         open_registry("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_the_fast_path_knows_the_newest_migration() -> None:
+    """``HEAD_REVISION`` (which lets an up-to-date registry open without Alembic) is Alembic's head."""
+    from quanta.registry.migrate import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION
+
+
+def test_an_up_to_date_registry_opens_again_and_an_older_one_is_upgraded(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    open_registry(url).close()
+    engine = create_engine(url)
+    assert current_revision(engine) == head_revision()
+    downgrade(engine, "0003_marketplace")
+    assert current_revision(engine) == "0003_marketplace"
+    engine.dispose()
+    open_registry(url).close()  # not at head any more: the fast path must not skip the upgrade
+    engine = create_engine(url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

@@ -149,26 +149,7 @@ class AccessStore(IdentityStore):
         statement = _active_grants_statement()
         with self.engine.connect() as connection:
             rows = connection.execute(statement, {"consumers": list(consumers)}).all()
-        return [
-            Agreement(
-                id=row.id,
-                consumer=row.consumer,
-                consumer_kind=row.consumer_kind,
-                port=row.port,
-                port_version=row.port_version,
-                contract_id=row.contract_id,
-                contract_version=row.contract_version,
-                purpose=row.purpose,
-                state=State.ACTIVE,
-                requested_by=row.requested_by,
-                created_at=row.created_at,
-                ends_at=row.ends_at,
-                pii=bool(row.pii),
-                row_filter=row.row_filter,
-                role=row.role,
-            )
-            for row in rows
-        ]
+        return [_agreement(row, State.ACTIVE) for row in rows]
 
     def _load(self, session, rows: Sequence[Any]) -> list[Agreement]:
         from sqlalchemy import select
@@ -194,27 +175,7 @@ class AccessStore(IdentityStore):
                     t.reason or "",
                 )
             )
-        return [
-            Agreement(
-                id=row.id,
-                consumer=row.consumer,
-                consumer_kind=row.consumer_kind,
-                port=row.port,
-                port_version=row.port_version,
-                contract_id=row.contract_id,
-                contract_version=row.contract_version,
-                purpose=row.purpose,
-                state=State(row.state),
-                requested_by=row.requested_by,
-                created_at=row.created_at,
-                ends_at=row.ends_at,
-                pii=bool(row.pii),
-                row_filter=row.row_filter,
-                role=row.role,
-                transitions=history[row.id],
-            )
-            for row in rows
-        ]
+        return [_agreement(row, State(row.state), history[row.id]) for row in rows]
 
     # -- snapshots (read-only, from the build's tables) --------------------------------------------
 
@@ -296,4 +257,26 @@ def _active_grants_statement() -> Any:
     table = AccessAgreement.__table__
     return select(table).where(
         table.c.state == State.ACTIVE.value, table.c.consumer.in_(bindparam("consumers", expanding=True))
+    )
+
+
+def _agreement(row: Any, state: State, transitions: list[Transition] | None = None) -> Agreement:
+    """Build an :class:`Agreement` from a row of the agreements table (ORM object or Core row)."""
+    return Agreement(
+        id=row.id,
+        consumer=row.consumer,
+        consumer_kind=row.consumer_kind,
+        port=row.port,
+        port_version=row.port_version,
+        contract_id=row.contract_id,
+        contract_version=row.contract_version,
+        purpose=row.purpose,
+        state=state,
+        requested_by=row.requested_by,
+        created_at=row.created_at,
+        ends_at=row.ends_at,
+        pii=bool(row.pii),
+        row_filter=row.row_filter,
+        role=row.role,
+        transitions=list(transitions or []),
     )

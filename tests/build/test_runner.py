@@ -259,3 +259,30 @@ def test_a_missing_source_file_is_reported_unavailable(mesh: Path) -> None:
         product.sources["raw"][0]["rule"] == "sourceAvailable"
         and product.sources["raw"][0]["status"] == "failed"
     )
+
+
+def test_a_paused_product_is_not_built_and_its_consumers_read_its_last_version(mesh: Path) -> None:
+    """control/pause (the product gateway) pauses a product in the registry; builds then leave it alone."""
+    from quanta.registry import open_registry
+
+    build(load_workspace(mesh))
+    workspace = load_workspace(mesh)
+    registry = open_registry(workspace.config.registry_url(workspace.root))
+    registry.set_paused("two", "c", True, reason="upstream migration")
+    registry.close()
+    for name in ("c", "d"):  # both would be rebuilt: their transforms changed
+        path = mesh / "domains" / "two" / name / "transforms" / f"{name}.sql"
+        path.write_text(path.read_text().replace("SELECT", "SELECT DISTINCT", 1))
+
+    result = build(load_workspace(mesh))
+    assert statuses(result)["two.c"] == "paused"
+    assert statuses(result)["two.d"] == "published"  # built on c's last published version
+    assert not result.blocked
+    assert delta_version(mesh, "two", "c", "c") == 0
+    assert delta_version(mesh, "two", "d", "d") == 1
+    assert sorted(r["value"] for r in read_table(mesh, "two", "d", "d")) == [20, 40, 60]
+
+    registry = open_registry(workspace.config.registry_url(workspace.root))
+    registry.set_paused("two", "c", False)
+    registry.close()
+    assert statuses(build(load_workspace(mesh)))["two.c"] == "published"

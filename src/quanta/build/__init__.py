@@ -107,7 +107,7 @@ def build(
         marker.write_text(build_id)
         options = {"selectors": selectors, "jobs": jobs, "force": force}
         with finishers(workspace, build_id, options, interrupted=was_interrupted) as (stages, outcome):
-            result = run(finishers=stages)
+            result = run(finishers=stages, paused=outcome["paused"])
             warned = any(p.count("warned") for p in result.products)
             outcome["status"] = finish_status([p.status for p in result.products], warned)
             outcome["error"] = None

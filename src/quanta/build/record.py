@@ -221,7 +221,8 @@ def finishers(
 
     Yields:
         ``(stages, outcome)``: the record, certification and lineage stages, and a dict holding
-        ``reconciled`` (one line per repair made at start-up) whose ``status`` (and ``error``) the caller
+        ``reconciled`` (one line per repair made at start-up) and ``paused`` (the products paused
+        through the gateway, which are not built), whose ``status`` (and ``error``) the caller
         sets from :func:`finish_status`; on exit the build is marked with it (``failed`` if never set).
 
     Raises:
@@ -240,6 +241,8 @@ def finishers(
             "error": "the build stopped unexpectedly",
             "reconciled": reconcile_mesh(workspace, registry) if interrupted else [],
         }
+        # Products paused through the gateway (control/pause) are not built until resumed.
+        outcome["paused"] = frozenset(p.key for p in registry.products() if p.paused)
         registry.start_build(trigger="cli", options=dict(options), build_id=build_id)
         governance = Governance(policies, registry)
         stages: tuple[Stage, ...] = (

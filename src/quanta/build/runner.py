@@ -52,8 +52,10 @@ class Runner:
         finishers: Sequence[Stage] = (),
         build_id: str | None = None,
         tables: dict[tuple[str, str], tuple[int, str | None]] | None = None,
+        paused: frozenset[str] = frozenset(),
     ) -> None:
         self.workspace = workspace
+        self.paused = paused
         self.graph = graph
         self.plan = plan
         self.jobs = max(1, int(jobs))
@@ -91,6 +93,9 @@ class Runner:
             while waiting or running:
                 for key in [k for k, ups in waiting.items() if ups <= results.keys()]:
                     del waiting[key]
+                    if key in self.paused:
+                        results[key] = self._paused(key)
+                        continue
                     failed = sorted(u for u in self.graph.upstream(key) & selected if not _served(results[u]))
                     if failed:
                         results[key] = self._blocked_by(key, failed)
@@ -128,6 +133,17 @@ class Runner:
             PortResult(p.name, p.contract_id, p.location, p.published_version) for p in planned.ports
         )
         result = ProductResult(key, "upstream_blocked", reason, ports=ports)
+        self.on_event(BuildEvent("product_finished", key, status=result.status, detail={"reason": reason}))
+        return result
+
+    def _paused(self, key: str) -> ProductResult:
+        """A paused product is not built; its last published version stays served to its consumers."""
+        planned = self.plan.product(key)
+        ports = tuple(
+            PortResult(p.name, p.contract_id, p.location, p.published_version) for p in planned.ports
+        )
+        reason = "paused by its owners (control/resume to build it again)"
+        result = ProductResult(key, "paused", reason, ports=ports)
         self.on_event(BuildEvent("product_finished", key, status=result.status, detail={"reason": reason}))
         return result
 
@@ -261,6 +277,8 @@ class Runner:
 
 
 def _served(result: ProductResult) -> bool:
+    if result.status == "paused":  # downstream reads its last published version, if it has one
+        return all(port.version is not None for port in result.ports)
     return result.status in ("published", "skipped")
 
 
@@ -279,8 +297,11 @@ def run_plan(
     finishers: Sequence[Stage] = (),
     build_id: str | None = None,
     tables: dict[tuple[str, str], tuple[int, str | None]] | None = None,
+    paused: frozenset[str] = frozenset(),
 ) -> BuildResult:
-    """Run ``plan`` and return the build's result (no lock, no reconciliation: see :func:`build`)."""
+    """Run ``plan`` and return the build's result (no lock, no reconciliation: see :func:`build`).
+
+    Products in ``paused`` are not run (status ``paused``)."""
     start = time.perf_counter()
     runner = Runner(
         workspace,
@@ -291,6 +312,7 @@ def run_plan(
         finishers=finishers,
         build_id=build_id,
         tables=tables,
+        paused=paused,
     )
     on_event(BuildEvent("build_started", detail={"products": [p.key for p in plan.products]}))
     products = runner.run()

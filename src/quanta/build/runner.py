@@ -127,23 +127,19 @@ class Runner:
         return found - {key} - self.graph.descendants(key)
 
     def _blocked_by(self, key: str, failed: Iterable[str]) -> ProductResult:
-        reason = f"upstream {', '.join(failed)} did not publish"
-        planned = self.plan.product(key)
-        ports = tuple(
-            PortResult(p.name, p.contract_id, p.location, p.published_version) for p in planned.ports
-        )
-        result = ProductResult(key, "upstream_blocked", reason, ports=ports)
-        self.on_event(BuildEvent("product_finished", key, status=result.status, detail={"reason": reason}))
-        return result
+        return self._not_run(key, "upstream_blocked", f"upstream {', '.join(failed)} did not publish")
 
     def _paused(self, key: str) -> ProductResult:
         """A paused product is not built; its last published version stays served to its consumers."""
+        return self._not_run(key, "paused", "paused by its owners (control/resume to build it again)")
+
+    def _not_run(self, key: str, status: str, reason: str) -> ProductResult:
+        """The result of a product this build does not run: its ports keep their published versions."""
         planned = self.plan.product(key)
         ports = tuple(
             PortResult(p.name, p.contract_id, p.location, p.published_version) for p in planned.ports
         )
-        reason = "paused by its owners (control/resume to build it again)"
-        result = ProductResult(key, "paused", reason, ports=ports)
+        result = ProductResult(key, status, reason, ports=ports)
         self.on_event(BuildEvent("product_finished", key, status=result.status, detail={"reason": reason}))
         return result
 

@@ -9,6 +9,7 @@ statements without results, and ``close``. What an engine can do is declared by 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from quanta.errors import UsageError
@@ -102,3 +103,36 @@ def table_expression(name: str | tuple[str, ...]) -> exp.Table:
     db = identifiers[-2] if len(identifiers) > 1 else None
     catalog = identifiers[-3] if len(identifiers) > 2 else None
     return exp.Table(this=table, db=db, catalog=catalog)
+
+
+#: File formats the engines read, by file-name suffix.
+FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".duckdb": "duckdb",
+    ".db": "duckdb",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+}
+
+
+def guess_format(path: str | Path) -> str:
+    """Return the format of a data location: ``delta`` for a folder holding ``_delta_log``, else by suffix.
+
+    Args:
+        path: a file, a glob or a folder (local; object-store URIs are judged by suffix only).
+
+    Raises:
+        UsageError: the format cannot be told from the path.
+    """
+    candidate = Path(str(path).split("*")[0])
+    if (candidate / "_delta_log").is_dir():
+        return "delta"
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in FORMATS_BY_SUFFIX:
+        return FORMATS_BY_SUFFIX[suffix]
+    raise UsageError(f"cannot tell the format of {path}; give it explicitly (csv, parquet, json, delta)")

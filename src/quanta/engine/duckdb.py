@@ -11,25 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from quanta.engine.base import table_expression
+from quanta.engine.base import guess_format, table_expression
 from quanta.errors import ConnectionFailed, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
-
-#: File formats :meth:`DuckDBEngine.register_file` reads, by file-name suffix.
-FORMATS_BY_SUFFIX = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".parquet": "parquet",
-    ".json": "json",
-    ".jsonl": "json",
-    ".ndjson": "json",
-    ".duckdb": "duckdb",
-    ".db": "duckdb",
-    ".sqlite": "sqlite",
-    ".sqlite3": "sqlite",
-}
 
 
 class DuckDBEngine:
@@ -189,7 +175,7 @@ class DuckDBEngine:
         """
         import duckdb
 
-        fmt = (format or _guess_format(path)).lower()
+        fmt = (format or guess_format(path)).lower()
         text = str(path)
         if not any(ch in text for ch in "*?[") and not Path(text).exists():
             raise UsageError(f"data file {text} does not exist; check the server path or --data")
@@ -272,16 +258,6 @@ class DuckDBEngine:
 
         create = exp.Create(this=table_expression(name), kind="VIEW", replace=True, expression=select)
         self.execute(create.sql("duckdb"))
-
-
-def _guess_format(path: str | Path) -> str:
-    candidate = Path(str(path).split("*")[0])
-    if (candidate / "_delta_log").is_dir():
-        return "delta"
-    suffix = Path(str(path)).suffix.lower()
-    if suffix in FORMATS_BY_SUFFIX:
-        return FORMATS_BY_SUFFIX[suffix]
-    raise UsageError(f"cannot tell the format of {path}; give it explicitly (csv, parquet, json, delta)")
 
 
 def _sqlite_reader(cursor: Any, batch_rows: int = 50_000) -> pa.RecordBatchReader:

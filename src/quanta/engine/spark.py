@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from quanta.engine.base import guess_format
 from quanta.errors import ConnectionFailed, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,7 +178,7 @@ class SparkEngine:
         local = not path.startswith(("s3://", "s3a://", "gs://", "abfss://", "hdfs://"))
         if local and not any(ch in path for ch in "*?[") and not Path(path).exists():
             raise UsageError(f"data file {path} does not exist; check the server path or --data")
-        fmt = (format or _guess_format(path)).lower()
+        fmt = (format or guess_format(path)).lower()
         reader = self.session.read
         if fmt == "csv":
             reader = reader.option("header", "true").option("inferSchema", "true")
@@ -233,13 +234,3 @@ def _arrow_table(source: Any) -> pa.Table:
     if isinstance(source, ds.Dataset):
         return source.to_table()
     raise UsageError(f"cannot read {type(source).__name__} as Arrow data")
-
-
-def _guess_format(path: str) -> str:
-    if not path.startswith(("s3://", "s3a://")) and (Path(path) / "_delta_log").is_dir():
-        return "delta"
-    suffix = Path(path).suffix.lower()
-    formats = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".json": "json", ".jsonl": "json"}
-    if suffix in formats:
-        return formats[suffix]
-    raise UsageError(f"cannot tell the format of {path}; give it explicitly (csv, parquet, json, delta)")

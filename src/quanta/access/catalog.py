@@ -158,6 +158,8 @@ class AccessCatalog:
         teams: teams by name.
         products: the ``domain.product`` keys of every product (consumers can be products).
         policy_dir: the folder of custom Cedar policies (``<mesh>/policies/access``).
+        storage_config: ``mesh.yaml``'s ``storage_options`` (non-secret settings of an object store
+            holding the published tables; see ``quanta.storage.options``).
     """
 
     name: str = "mesh"
@@ -166,6 +168,7 @@ class AccessCatalog:
     teams: dict[str, Team] = field(default_factory=dict)
     products: frozenset[str] = frozenset()
     policy_dir: Path | None = None
+    storage_config: Mapping[str, Any] = field(default_factory=dict)
 
     def port(self, key: str) -> PortInfo:
         """Return the port called ``domain.product.port`` (case-insensitive).
@@ -364,6 +367,7 @@ def load_catalog(mesh: str | Path) -> AccessCatalog:
         },
         products=frozenset(workspace.products),
         policy_dir=workspace.root / "policies" / "access",
+        storage_config=dict(workspace.config.storage_options),
     )
 
 

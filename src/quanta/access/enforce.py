@@ -135,18 +135,25 @@ def read_snapshot(service: AccessService, info: PortInfo, ref: PortRef) -> Any:
     try:
         if ref.as_of is not None:
             version = _version_as_of(service, info, ref.as_of)
-        return storage.read_version(info.location, version)
+        return storage.read_version(info.location, version, storage_options=_options(service, info))
     except storage.TableNotFound:
         raise SnapshotNotFound(f"{info.key} has not been published yet: run `quanta build` first") from None
     except storage.StorageError as error:
         raise SnapshotNotFound(f"{ref}: no such snapshot ({error.message})") from None
 
 
+def _options(service: AccessService, info: PortInfo) -> dict[str, str] | None:
+    """Object-store options of the port's table (``None`` for a local table)."""
+    from quanta import storage
+
+    return storage.options(info.location, service.catalog.storage_config)
+
+
 def _version_as_of(service: AccessService, info: PortInfo, as_of: str) -> int:
     """Resolve ``AS OF '<timestamp | run id | build id>'`` to a Delta version of the port's table."""
     from quanta import storage
 
-    versions = storage.list_versions(info.location)
+    versions = storage.list_versions(info.location, storage_options=_options(service, info))
     if not versions:
         raise storage.TableNotFound(info.location)
     moment = _parse_time(as_of)

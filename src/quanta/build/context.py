@@ -115,6 +115,14 @@ class ProductRun:
     governance: Any = None
     certification: Any = None
 
+    @property
+    def storage_options(self) -> dict[str, str] | None:
+        """Object-store options of the mesh's storage (``None`` for local storage); see
+        :func:`quanta.build.state.storage_options`."""
+        from quanta.build.state import storage_options
+
+        return storage_options(self.workspace)
+
     def open_engine(self) -> Any:
         """Return the product's DuckDB engine, taking it from the build's pool on first use."""
         if self.engine is None:

@@ -90,7 +90,12 @@ def _drop_view(engine: Any, name: str) -> None:
 
 
 def check_source(
-    engine: Any, mesh_root: Path, port: InputPort, server: dict[str, Any], staging: Path
+    engine: Any,
+    mesh_root: Path,
+    port: InputPort,
+    server: dict[str, Any],
+    staging: Path,
+    storage_config: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Read a source into ``engine`` as view ``port.name`` and test it against its source contract.
 
@@ -103,6 +108,7 @@ def check_source(
         port: the source input port (``port.source`` is its contract).
         server: the contract's ``servers[]`` entry to read.
         staging: the run's staging folder for sources.
+        storage_config: ``mesh.yaml``'s ``storage_options`` (for sources on object storage).
 
     Returns:
         The check results: ``sourceAvailable`` first, then every result of the source contract (schema
@@ -116,7 +122,7 @@ def check_source(
     contract = port.source
     assert contract is not None
     element = port.contract_id
-    ok, why = sources.probe(server, mesh_root)
+    ok, why = sources.probe(server, mesh_root, storage_config)
     if ok is False:
         return [_availability(element, False, f"source {element} is not available: {why}")]
     objects = [o for o in contract.schema if isinstance(o, dict) and o.get("name")]
@@ -127,7 +133,9 @@ def check_source(
         if remote:
             report = _read_remote(server, obj, contract, mesh_root, target)
         else:
-            name = sources.register_object(engine, server, obj["name"], obj.get("physicalName"), mesh_root)
+            name = sources.register_object(
+                engine, server, obj["name"], obj.get("physicalName"), mesh_root, storage_config
+            )
             engine.connection.table(name).write_parquet(str(target))
             _drop_view(engine, name)
         engine.register_file(port.name, target, format="parquet")
@@ -197,7 +205,7 @@ def related_tables(run: ProductRun, port: OutputPort) -> dict[str, Any]:
                     related[key] = run.staged[output.name].path
                     continue
                 location = run.workspace.table_location(producer, output)
-                version = storage.latest_version(location)
+                version = storage.latest_version(location, storage_options=run.storage_options)
                 if version is not None:
                     related[key] = _snapshot_file(run, key, location, version)
     return related
@@ -215,7 +223,8 @@ def _snapshot_file(run: ProductRun, key: str, location: str, version: int) -> Pa
 
     folder = run.staging("_related")
     target = folder / f"{key}.parquet"
-    pq.write_table(storage.read_version(location, version).to_table(), target)
+    dataset = storage.read_version(location, version, storage_options=run.storage_options)
+    pq.write_table(dataset.to_table(), target)
     return target
 
 

@@ -23,15 +23,17 @@ def status(workspace: Workspace) -> list[dict[str, Any]]:
     ``NOT COMPLIANT``: the last certification a build recorded; ``None`` when never certified).
     """
     from quanta import storage
+    from quanta.build.state import storage_options
 
     now = datetime.now(UTC)
+    options = storage_options(workspace)
     last = _last_runs(workspace)
     entries = []
     for product in workspace.products.values():
         ports, stamps = [], []
         for port in product.output_ports:
             location = workspace.table_location(product, port)
-            latest = storage.list_versions(location, limit=1)
+            latest = storage.list_versions(location, limit=1, storage_options=options)
             version = latest[0] if latest else None
             if version is not None:
                 stamps.append(version.timestamp)

@@ -278,9 +278,10 @@ def reconcile_mesh(workspace: Workspace, registry: Registry) -> list[str]:
     Returns:
         One line per repair, for the build summary.
     """
+    from quanta.build.state import storage_options
     from quanta.registry import reconcile
 
-    report = reconcile(registry, workspace.storage_root)
+    report = reconcile(registry, workspace.storage_root, storage_options=storage_options(workspace))
     lines = [f"run {run} was interrupted; marked failed" for run in report.failed_runs]
     lines += [
         f"snapshot {uri} v{version} is not in the table log; marked invalid"

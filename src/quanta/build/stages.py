@@ -16,9 +16,10 @@ from typing import Any, ClassVar
 from quanta.build.context import InputSnapshot, ProductRun, StagedPort
 from quanta.build.gate import check_source, report_checks, test_port
 from quanta.build.results import StageFailed, StageResult
+from quanta.build.state import source_identity
 from quanta.build.transform import stage_python, stage_sql
 from quanta.errors import QuantaError
-from quanta.mesh.fingerprint import run_fingerprint, source_identity
+from quanta.mesh.fingerprint import run_fingerprint
 from quanta.mesh.plan import source_server
 
 
@@ -82,7 +83,7 @@ class Resolve(Stage):
             if port.source is not None:
                 server = source_server(port)
                 location = _source_location(run, server)
-                identity = source_identity(run.workspace.root, server)
+                identity = source_identity(run.workspace, server)
                 run.inputs[port.name] = InputSnapshot(
                     port.name, port.contract_id, "source", location, None, identity
                 )
@@ -115,10 +116,20 @@ class Resolve(Stage):
             snapshot = run.inputs[port.name]
             with _engine_time(run):
                 if snapshot.kind == "product":
-                    run.engine.register(port.name, storage.read_version(snapshot.location, snapshot.version))
+                    dataset = storage.read_version(
+                        snapshot.location, snapshot.version, storage_options=run.storage_options
+                    )
+                    run.engine.register(port.name, dataset)
                 else:
                     staging = run.staging("_sources")
-                    report = check_source(run.engine, run.workspace.root, port, source_server(port), staging)
+                    report = check_source(
+                        run.engine,
+                        run.workspace.root,
+                        port,
+                        source_server(port),
+                        staging,
+                        storage_config=run.workspace.config.storage_options,
+                    )
                     run.source_reports[port.name] = report
         blocking = [c for r in run.source_reports.values() for c in report_checks(r) if _blocks(c)]
         if blocking:
@@ -139,9 +150,12 @@ class Resolve(Stage):
 
 
 def _source_location(run: ProductRun, server: dict[str, Any]) -> str:
-    """Where a source is: its absolute path for file servers, ``host:port/database`` otherwise."""
+    """Where a source is: its absolute path for file servers, its URI on object storage,
+    ``host:port/database`` otherwise."""
     from pathlib import Path
 
+    if server.get("location") and str(server.get("type")).lower() == "s3":
+        return str(server["location"])
     raw = server.get("path") or server.get("database")
     if raw and str(server.get("type")) in ("local", "duckdb", "sqlite"):
         path = Path(str(raw))
@@ -240,6 +254,7 @@ class Publish(Stage):
                     contract_id=port.contract_id,
                     contract_version=port.contract.version,
                     fingerprint=run.fingerprint,
+                    storage_options=run.storage_options,
                 )
             run.published[port.name] = published
             run.tables[(run.key, port.name)] = (published.version, run.fingerprint)

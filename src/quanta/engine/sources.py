@@ -8,7 +8,11 @@ Supported server types:
 - ``sqlite`` (``database`` or ``path``; streamed into DuckDB);
 - ``postgresql`` / ``postgres`` (``host``, ``port``, ``database``, ``schema``): queries are pushed down to
   PostgreSQL; credentials come from ``QUANTA_POSTGRES_USER`` / ``QUANTA_POSTGRES_PASSWORD`` (or libpq's
-  ``PGUSER`` / ``PGPASSWORD``).
+  ``PGUSER`` / ``PGPASSWORD``);
+- ``s3`` (``location`` ``s3://bucket/key``, a prefix or a glob, with the same placeholders; ``format``
+  parquet|csv|json|delta): streamed into DuckDB as an Arrow dataset through ``pyarrow``'s S3 filesystem
+  (:mod:`quanta.engine.objectstore`); endpoint and credentials come from the ``AWS_*`` environment
+  variables (or ``mesh.yaml``'s ``storage_options``), never from the contract.
 
 CSV options are Quanta extensions in the server's ``customProperties``: ``quantaNullValue`` (the null
 token, e.g. ``NA``); the ODCS ``delimiter`` field sets the separator.
@@ -20,7 +24,8 @@ import glob
 from pathlib import Path
 from typing import Any
 
-from quanta.errors import ConnectionFailed, UsageError
+from quanta.engine.objectstore import OBJECT_STORE_TYPES
+from quanta.errors import ConnectionFailed, QuantaError, UsageError
 
 LOCAL_TYPES = frozenset({"local", "duckdb", "sqlite"})
 POSTGRES_TYPES = frozenset({"postgresql", "postgres"})
@@ -83,13 +88,13 @@ def open_engine(server: dict[str, Any] | None, *, settings: dict[str, Any] | Non
             database=server.get("database"),
             schema=server.get("schema"),
         )
-    if kind in LOCAL_TYPES or server is None:
+    if kind in LOCAL_TYPES or kind in OBJECT_STORE_TYPES or server is None:
         from quanta.engine.duckdb import DuckDBEngine
 
         return DuckDBEngine(**(settings or {}))
     raise UsageError(
-        f"server type {kind!r} is not supported by quanta test; use local, duckdb, sqlite or postgresql, "
-        "or pass --data"
+        f"server type {kind!r} is not supported by quanta test; use local, duckdb, sqlite, postgresql or "
+        "s3, or pass --data"
     )
 
 
@@ -99,8 +104,18 @@ def register_object(
     object_name: str,
     physical_name: str | None,
     base_dir: Path | None,
+    storage_config: dict[str, Any] | None = None,
 ) -> str | tuple[str, ...]:
     """Make schema object ``object_name`` of ``server`` queryable on ``engine``.
+
+    Args:
+        engine: the engine that will query the object.
+        server: the ODCS ``servers[]`` entry.
+        object_name: the schema object's name (the table name queries use).
+        physical_name: its ODCS ``physicalName``, when it differs.
+        base_dir: the folder relative paths start from (the mesh root).
+        storage_config: ``mesh.yaml``'s ``storage_options`` (non-secret object-store settings), for
+            ``s3`` servers.
 
     Returns:
         The table name queries use (a dotted string or a tuple of parts).
@@ -130,11 +145,48 @@ def register_object(
             schema=server.get("schema"),
         )
         return object_name
+    if kind in OBJECT_STORE_TYPES:
+        engine.register(object_name, object_source(server, object_name, storage_config))
+        return object_name
     raise UsageError(f"server type {kind!r} is not supported by quanta test")
 
 
-def probe(server: dict[str, Any], base_dir: Path | str | None) -> tuple[bool | None, str]:
-    """Check that a server answers: local data exists, a database opens, PostgreSQL accepts a connection.
+def object_source(
+    server: dict[str, Any], object_name: str | None, storage_config: dict[str, Any] | None = None
+) -> Any:
+    """Open schema object ``object_name`` of an ``s3`` server as a lazily scanned Arrow dataset.
+
+    Args:
+        server: the ODCS ``servers[]`` entry (``location``, ``format``, ``delimiter``; the
+            ``quantaNullValue`` custom property for CSV).
+        object_name: the schema object's name (fills ``{model}`` in ``location``).
+        storage_config: ``mesh.yaml``'s ``storage_options``.
+
+    Raises:
+        UsageError: no location, no object matches it, or the format is not supported.
+    """
+    from quanta.engine import objectstore
+
+    location = objectstore.server_location(server, object_name)
+    return objectstore.object_dataset(
+        location,
+        server.get("format"),
+        objectstore.storage_options(location, storage_config),
+        null_value=custom_property(server, "quantaNullValue"),
+        delimiter=server.get("delimiter"),
+    )
+
+
+def probe(
+    server: dict[str, Any], base_dir: Path | str | None, storage_config: dict[str, Any] | None = None
+) -> tuple[bool | None, str]:
+    """Check that a server answers: local data exists, a database opens, PostgreSQL accepts a connection,
+    an object store lists the source's objects.
+
+    Args:
+        server: the ODCS ``servers[]`` entry.
+        base_dir: the folder relative paths start from.
+        storage_config: ``mesh.yaml``'s ``storage_options``, for ``s3`` servers.
 
     Returns:
         ``(True, what)`` reachable, ``(False, why)`` unreachable, ``(None, why)`` cannot be probed.
@@ -151,6 +203,19 @@ def probe(server: dict[str, Any], base_dir: Path | str | None) -> tuple[bool | N
         if glob.glob(pattern):
             return True, f"server {name}: {path} is readable"
         return False, f"server {name}: {path} does not exist"
+    if kind in OBJECT_STORE_TYPES:
+        from quanta.engine import objectstore
+
+        try:
+            location = objectstore.server_location(server)
+            found = objectstore.list_objects(location, objectstore.storage_options(location, storage_config))
+        except QuantaError as error:
+            return False, f"server {name}: {error.message}"
+        except OSError as error:  # the store did not answer, or refused the credentials
+            return False, f"server {name}: {location} cannot be listed: {error}"
+        if found or str(server.get("format", "")).lower() == "delta":
+            return True, f"server {name}: {location} is readable"
+        return False, f"server {name}: no object matches {location}"
     if kind in POSTGRES_TYPES:
         try:
             engine = open_engine(server)

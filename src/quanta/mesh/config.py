@@ -74,6 +74,12 @@ class MeshConfig(BaseModel):
         description="Root of the published Delta tables (`<storage>/<domain>/<product>/<port>`), "
         "a path relative to the mesh root or a URI such as `s3://bucket/prefix`.",
     )
+    storage_options: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="Non-secret object-store settings of an `s3://` storage and of sources on S3: "
+        "`endpoint`, `region`, `allow_http`, `timeout`, `connect_timeout`, `pool_max_idle_per_host`. "
+        "The `AWS_*` environment variables win; credentials come only from the environment.",
+    )
     registry: str = Field(
         "sqlite:///.quanta/registry.db",
         description="SQLAlchemy URL of the registry: `sqlite:///relative/path.db` (relative to the mesh "

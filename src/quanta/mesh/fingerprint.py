@@ -53,7 +53,8 @@ def source_identity(mesh_root: Path, server: Mapping[str, object]) -> str | None
 
     ``local`` and ``sqlite``/``duckdb`` servers are identified by the size and modification time of their
     files (every file, for a folder or a glob); other servers (PostgreSQL) have no identity, so products
-    reading them are always rebuilt.
+    reading them are always rebuilt. Sources on object storage (``s3``) are identified by the build, which
+    can reach the store (``quanta.build.state.source_identity``): here they have none.
 
     Args:
         mesh_root: the mesh folder, against which relative paths resolve.

@@ -31,10 +31,14 @@ class PriorState:
     Attributes:
         fingerprints: product key → run fingerprint of its last published build.
         versions: ``(product key, port name)`` → Delta version currently published.
+        sources: source contract id → identity of its data now, for sources the mesh layer cannot see
+            (on object storage; see :func:`quanta.mesh.fingerprint.source_identity`). Given by the
+            caller, which can reach the store.
     """
 
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     versions: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    sources: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,17 +164,24 @@ def source_server(port: InputPort) -> dict[str, Any]:
 
 
 def input_identities(
-    workspace: Workspace, graph: ProductGraph, product: ProductSpec, versions: Mapping[tuple[str, str], int]
+    workspace: Workspace,
+    graph: ProductGraph,
+    product: ProductSpec,
+    versions: Mapping[tuple[str, str], int],
+    sources: Mapping[str, str | None] | None = None,
 ) -> dict[str, str | None]:
     """Return input port name → identity of the snapshot it would read now.
 
     Upstream ports are identified by their published Delta version (``"<key>/<port>@<version>"``, or
-    ``"...@none"`` before the first publication); sources by :func:`source_identity`.
+    ``"...@none"`` before the first publication); sources by ``sources[contract id]`` when given (object
+    storage), else by :func:`source_identity`.
     """
     identities: dict[str, str | None] = {}
     edges = {edge.input: edge for edge in graph.inputs_of(product.key)}
     for port in product.input_ports:
-        if port.source is not None:
+        if port.source is not None and sources and port.contract_id in sources:
+            identities[port.name] = sources[port.contract_id]
+        elif port.source is not None:
             identities[port.name] = source_identity(workspace.root, source_server(port))
         else:
             edge = edges[port.name]
@@ -251,7 +262,9 @@ def _decide(
         return "build", f"upstream {', '.join(rebuilt)} will run"
     if any((product.key, port.name) not in state.versions for port in product.output_ports):
         return "build", "not published"
-    fingerprint = run_fingerprint(content, input_identities(workspace, graph, product, state.versions))
+    fingerprint = run_fingerprint(
+        content, input_identities(workspace, graph, product, state.versions, state.sources)
+    )
     if fingerprint is None:
         return "build", "reads a source without a snapshot identity"
     if fingerprint != previous:

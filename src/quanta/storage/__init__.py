@@ -1,6 +1,8 @@
 """Publishing: staged data committed atomically as versions of Delta Lake tables.
 
 ``deltalake`` and ``pyarrow`` are imported inside the functions, so importing this package is cheap.
+``options(uri, config)`` gives the object-store options of an ``s3://`` location (credentials from the
+environment, endpoint and region from the environment or ``mesh.yaml``'s ``storage_options``).
 See ``docs/registry-and-storage.md``.
 """
 
@@ -21,6 +23,7 @@ from quanta.storage.delta import (
     table_exists,
     version_files,
 )
+from quanta.storage.objectstore import storage_options as options
 from quanta.storage.paths import is_remote, normalize_root, staging_path, staging_root, table_uri
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "latest_version",
     "list_versions",
     "normalize_root",
+    "options",
     "publish",
     "read_version",
     "remove_leftovers",

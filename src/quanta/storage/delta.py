@@ -210,11 +210,24 @@ def _from_history(table_uri: str, entry: Mapping[str, Any]) -> TableVersion:
     )
 
 
+def _options(table_uri: str, given: dict[str, str] | None) -> dict[str, str] | None:
+    """The object-store options to use: those given, else the environment's for a remote table."""
+    if given is not None or not is_remote(table_uri):
+        return given
+    from quanta.storage.objectstore import storage_options
+
+    return storage_options(table_uri)
+
+
 def table_exists(table_uri: str, *, storage_options: dict[str, str] | None = None) -> bool:
-    """Tell whether a Delta table (a ``_delta_log`` with at least one commit) exists at ``table_uri``."""
+    """Tell whether a Delta table (a ``_delta_log`` with at least one commit) exists at ``table_uri``.
+
+    Every function of this module takes ``storage_options`` (see :func:`quanta.storage.options`); for an
+    object-store location they default to the ``AWS_*`` environment variables.
+    """
     from deltalake import DeltaTable
 
-    return bool(DeltaTable.is_deltatable(table_uri, storage_options=storage_options))
+    return bool(DeltaTable.is_deltatable(table_uri, storage_options=_options(table_uri, storage_options)))
 
 
 def _open(table_uri: str, version: int | None = None, storage_options: dict[str, str] | None = None):
@@ -222,7 +235,7 @@ def _open(table_uri: str, version: int | None = None, storage_options: dict[str,
     from deltalake.exceptions import TableNotFoundError
 
     try:
-        return DeltaTable(table_uri, version=version, storage_options=storage_options)
+        return DeltaTable(table_uri, version=version, storage_options=_options(table_uri, storage_options))
     except TableNotFoundError as exc:
         raise TableNotFound(
             f"no published table at {table_uri}: build the product first (quanta build)."
@@ -263,7 +276,8 @@ def publish(
         contract_id: the ODCS contract ``id`` the data was gated on.
         contract_version: that contract's ``version``.
         fingerprint: the fingerprint of the build inputs (transform, descriptor, contracts, inputs).
-        storage_options: object-store options for delta-rs (endpoint, region, credentials).
+        storage_options: object-store options for delta-rs (endpoint, region, credentials; see
+            :func:`quanta.storage.options`); the ``AWS_*`` environment variables when ``None``.
 
     Returns:
         The committed version, with its row count and schema.
@@ -292,7 +306,7 @@ def publish(
         reader,
         mode="overwrite",
         schema_mode="overwrite",
-        storage_options=storage_options,
+        storage_options=_options(table_uri, storage_options),
         commit_properties=CommitProperties(custom_metadata=metadata),
     )
     committed = next(

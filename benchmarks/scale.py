@@ -203,14 +203,22 @@ def _lineitem_properties(with_rules: bool) -> str:
     return "".join(out)
 
 
-def write_mesh(root: Path, sf: int, engine: str, memory_limit: str | None, source: Path) -> None:
-    """Write the three-product TPC-H mesh at ``root`` (replacing what is there)."""
+def write_mesh(
+    root: Path, sf: int, engine: str, memory_limit: str | None, source: Path, spark_memory: str = "4g"
+) -> None:
+    """Write the three-product TPC-H mesh at ``root`` (replacing what is there).
+
+    DuckDB gets ``memory_limit``; Spark runs ``local[2]`` with ``spark_memory`` for its driver (in local
+    mode the driver is the executor).
+    """
     shutil.rmtree(root, ignore_errors=True)
     product_dir = root / "domains" / "sales"
     product_dir.mkdir(parents=True)
     config = [f"name: tpch-sf{sf}", f"engine: {engine}"]
-    if memory_limit:
+    if memory_limit and engine == "duckdb":
         config.append(f"memory_limit: {memory_limit}")
+    if engine == "spark":
+        config.append(f"spark: {{master: 'local[2]', conf: {{spark.driver.memory: {spark_memory}}}}}")
     (root / "mesh.yaml").write_text("\n".join(config) + "\n", encoding="utf-8")
     (product_dir / "domain.yaml").write_text(DOMAIN, encoding="utf-8")
     low, high = int(sf * ROWS_PER_SF * 0.998), int(sf * ROWS_PER_SF * 1.002)
@@ -405,11 +413,11 @@ class Result:
     command: str
 
 
-def bench(sf: int, engine: str, memory_limit: str | None, jobs: int) -> Result:
+def bench(sf: int, engine: str, memory_limit: str | None, jobs: int, spark_memory: str) -> Result:
     """Build the TPC-H mesh of scale factor ``sf`` on ``engine`` cold, then again with nothing changed."""
     source = generate(sf)
     root = DATA / f"mesh-sf{sf}-{engine}"
-    write_mesh(root, sf, engine, memory_limit, source)
+    write_mesh(root, sf, engine, memory_limit, source, spark_memory)
     env = dict(os.environ)
     env.pop("QUANTA_REGISTRY_URL", None)
     env.setdefault("QUANTA_SPARK_MASTER", "local[2]")
@@ -446,7 +454,7 @@ def bench(sf: int, engine: str, memory_limit: str | None, jobs: int) -> Result:
         checks=checks,
         products=products,
         noop_seconds=None if noop is None else round(noop, 2),
-        memory_limit=memory_limit if engine == "duckdb" else None,
+        memory_limit=memory_limit if engine == "duckdb" else f"driver {spark_memory}",
         command=" ".join(["quanta", *command[3:]]),
     )
 
@@ -474,6 +482,7 @@ def main() -> None:
     parser.add_argument("--sf", type=int, nargs="+", default=[1, 10], help="scale factors (default 1 10)")
     parser.add_argument("--engines", nargs="+", default=["duckdb", "spark"], choices=["duckdb", "spark"])
     parser.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit written to mesh.yaml")
+    parser.add_argument("--spark-memory", default="4g", help="spark.driver.memory of local[2] (default 4g)")
     parser.add_argument("--jobs", type=int, default=1, help="products built in parallel (default 1)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     options = parser.parse_args()
@@ -481,7 +490,7 @@ def main() -> None:
     results = []
     for sf in options.sf:
         for engine in options.engines:
-            result = bench(sf, engine, options.memory_limit, options.jobs)
+            result = bench(sf, engine, options.memory_limit, options.jobs, options.spark_memory)
             print(json.dumps(asdict(result)), flush=True)
             results.append(result)
     print(table(results))

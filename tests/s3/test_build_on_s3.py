@@ -150,3 +150,18 @@ def test_quanta_query_reads_the_published_rows_from_the_bucket(s3_mesh, s3_env) 
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [{"n": 16}]
+
+
+def test_quanta_status_reads_the_versions_from_the_bucket(s3_mesh, s3_env) -> None:
+    root, bucket, *_ = s3_mesh
+    result = quanta("status", "--format", "json", cwd=root)
+    assert result.returncode == 0, result.stderr
+    ports = {
+        (entry["product"], port["name"]): port
+        for entry in json.loads(result.stdout)
+        for port in entry["ports"]
+    }
+    flights = ports[("operations.flights", "flights")]
+    assert flights["location"] == f"s3://{bucket}/nycflights/operations/flights/flights"
+    assert flights["deltaVersion"] == 0 and flights["runId"]
+    assert all(port["deltaVersion"] == 0 for port in ports.values())

@@ -154,3 +154,41 @@ schema:
     failed = [r for r in report["results"] if r["status"] == "failed"]
     assert [r["element"] for r in failed] == ["carriers.flights"], done.stdout
     assert done.returncode == 1, "a blocking check failed on the data in the bucket"
+
+
+def test_a_build_reruns_a_product_only_when_its_source_in_the_bucket_changes(
+    s3_env, bucket, tmp_path, monkeypatch
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from quanta.spec.loader import dump_yaml, load_yaml
+    from tests.api.server import MESH
+
+    monkeypatch.delenv("QUANTA_REGISTRY_URL", raising=False)
+    root = tmp_path / "mesh"
+    shutil.copytree(MESH, root)
+    source = (root / "sources" / "airports.csv").read_bytes()
+    _put(s3_env, bucket, "raw/airports.csv", source)
+    path = root / "domains" / "reference" / "airports" / "contracts" / "source.odcs.yaml"
+    contract = load_yaml(path).data
+    contract["servers"] = [
+        {"server": "lake", "type": "s3", "location": f"s3://{bucket}/raw/airports.csv", "format": "csv"}
+    ]
+    path.write_text(dump_yaml(contract), encoding="utf-8")
+
+    def build() -> dict[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "quanta.cli.app", "build", "--format", "json", "--mesh", str(root)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.stdout, done.stderr
+        return {p["product"]: p["status"] for p in json.loads(done.stdout)["products"]}
+
+    assert build()["reference.airports"] == "published"
+    assert set(build().values()) == {"skipped"}, "nothing changed in the bucket"
+    _put(s3_env, bucket, "raw/airports.csv", source + b"SFO,San Francisco Intl,13\n")
+    assert build()["reference.airports"] == "published", "the object was rewritten"

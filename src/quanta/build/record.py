@@ -189,7 +189,7 @@ class Record(Stage):
             for name, r in run.source_reports.items()
             for c in report_checks(r)
         ]
-        checks += [check_record(c, name) for name, r in run.reports.items() for c in report_checks(r)]
+        checks += [check_record(c, name) for name in run.reports for c in run.port_checks(name)]
         steps = {s.stage: round(s.seconds, 4) for s in result.stages}
         self.registry.finish_run(
             run.run_id,
@@ -235,6 +235,7 @@ def finishers(
     policies = load_policies(workspace.root)  # a bad policy stops the build before anything runs
     registry = open_mesh_registry(workspace)
     emitter = LazyEmitter(workspace)
+    emitter.warm_up()
     try:
         outcome: dict[str, Any] = {
             "status": "failed",

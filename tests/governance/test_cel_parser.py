@@ -49,7 +49,7 @@ def test_cached_parser_parses_like_celpys_own(fresh_parser: Path) -> None:
     built = parse_all()
     files = list(fresh_parser.glob("cel-parser-*.lark"))
     assert len(files) == 1 and files[0].stat().st_size > 0
-    assert not list(fresh_parser.glob(".*"))  # the temporary file was renamed, not left behind
+    assert not list(fresh_parser.glob(".*"))  # no stray files beside it
 
     CELParser.CEL_PARSER = None
     cel_parser.install()  # now loaded from the file

@@ -18,6 +18,8 @@ def test_an_unchanged_contract_is_the_loaded_document(tmp_path: Path) -> None:
     add_product(root, "sales", "orders", source="raw")
     result = Mesh(root).build()
     assert {p.status for p in result.products} == {"published"}
+    failed = [(s.stage, s.detail) for p in result.products for s in p.stages if s.status != "ok"]
+    assert not failed, failed
 
     workspace = Mesh(root).workspace
     spec = workspace.products["sales.orders"]

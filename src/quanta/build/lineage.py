@@ -29,19 +29,6 @@ class LazyEmitter:
         self.workspace = workspace
         self._emitter: Any = None
         self._lock = threading.Lock()
-        self._warming: threading.Thread | None = None
-
-    def warm_up(self) -> None:
-        """Import the OpenLineage client in a background thread, when the mesh sends events.
-
-        Call it when a build is about to run products: the import (about 0.2 s of Python, once per
-        process) then overlaps the first product's resolve stage, which waits on the engine, instead
-        of delaying that product's START event. Python's import lock makes a concurrent import of the
-        same modules by the event path wait for this one; :meth:`close` joins the thread.
-        """
-        if self.enabled and self._emitter is None and self._warming is None:
-            self._warming = threading.Thread(target=_import_client, name="quanta-lineage-import", daemon=True)
-            self._warming.start()
 
     @property
     def enabled(self) -> bool:
@@ -65,27 +52,8 @@ class LazyEmitter:
 
     def close(self) -> None:
         """Flush and close the transport, if it was opened."""
-        if self._warming is not None:
-            self._warming.join()
         if self._emitter is not None:
             self._emitter.close()
-
-
-def _import_client() -> None:
-    """Import what :func:`quanta.lineage.run_event` and the emitter use (errors surface there, not here)."""
-    import importlib
-
-    for name in (
-        "openlineage.client",
-        "openlineage.client.event_v2",
-        "openlineage.client.facet_v2",
-        "openlineage.client.serde",
-        "openlineage.client.transport.file",
-    ):
-        try:
-            importlib.import_module(name)
-        except Exception:  # the event path imports them again and reports the failure
-            return
 
 
 def _inputs(run: ProductRun, namespace: str) -> list[Any]:

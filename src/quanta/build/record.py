@@ -235,7 +235,6 @@ def finishers(
     policies = load_policies(workspace.root)  # a bad policy stops the build before anything runs
     registry = open_mesh_registry(workspace)
     emitter = LazyEmitter(workspace)
-    emitter.warm_up()
     try:
         outcome: dict[str, Any] = {
             "status": "failed",

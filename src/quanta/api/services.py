@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from quanta.api import runtime
 from quanta.api.catalog import Catalog, ProductInfo, load_catalog
 from quanta.api.search import SearchDocument, SearchIndex
+from quanta.api.semantic import load_embedder
 from quanta.api.sessions import SessionStore
 from quanta.api.settings import ServeSettings
 from quanta.api.usage import UsageCounter
@@ -154,6 +155,7 @@ class Services:
                     usage=totals.get(p.key, 0),
                     quality=info.get("quality") or 0.0,
                     freshness=info.get("freshnessEpoch") or 0.0,
+                    properties=tuple(prop.name for port in p.ports for prop in port.properties),
                 )
             )
         return documents
@@ -299,7 +301,7 @@ def build_services(settings: ServeSettings) -> Services:
     services = Services(
         settings=settings,
         catalog=load_catalog(settings.mesh_root),
-        search=SearchIndex(),
+        search=SearchIndex(load_embedder(settings.semantic)),
         usage=UsageCounter(),
         hub=WebhookHub(
             attempts=settings.webhook_attempts,

@@ -55,7 +55,8 @@ def seed(count: int, rng: random.Random, words: list[str], weights: list[float])
         domain = rng.choice(DOMAINS)
         name = "_".join(pick(2)) + f"_{i}"
         description = " ".join(pick(rng.randint(12, 40)))
-        schema = " ".join(f"{'_'.join(pick(2))} {' '.join(pick(6))}" for _ in range(rng.randint(8, 20)))
+        properties = tuple("_".join(pick(2)) for _ in range(rng.randint(8, 20)))
+        schema = " ".join(f"{name} {' '.join(pick(6))}" for name in properties)
         documents.append(
             SearchDocument(
                 key=f"{domain}.{name}",
@@ -71,6 +72,7 @@ def seed(count: int, rng: random.Random, words: list[str], weights: list[float])
                 usage=rng.randint(0, 5000),
                 quality=rng.random(),
                 freshness=time.time() - rng.randint(0, 10**7),
+                properties=properties,
             )
         )
     return documents

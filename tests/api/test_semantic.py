@@ -157,3 +157,12 @@ def test_the_marketplace_api_searches_by_meaning_unless_turned_off(tmp_path: Pat
         assert keys[0] == "climate.daily_precipitation", json.dumps(found.json())[:500]
     else:
         assert keys == [], "full-text only: no product has the word"
+
+
+def test_a_rebuilt_index_embeds_the_products_whose_text_changed() -> None:
+    index = SearchIndex(_embedder())
+    index.replace([SearchDocument("a.x", "a", "x", description="Daily precipitation per airport")])
+    assert [h.key for h in index.search("rain").hits] == ["a.x"]
+    index.replace([SearchDocument("a.x", "a", "x", description="The aircraft registry")])
+    assert index.search("rain").total == 0
+    assert [h.key for h in index.search("planes").hits] == ["a.x"]

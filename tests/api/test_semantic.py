@@ -33,23 +33,9 @@ def _embedder():
 def _documents() -> list[SearchDocument]:
     """The products of the example mesh, as the server indexes them."""
     from quanta.api.catalog import load_catalog
+    from quanta.api.services import search_document
 
-    catalog = load_catalog(EXAMPLE)
-    return [
-        SearchDocument(
-            key=p.key,
-            domain=p.domain,
-            name=p.name,
-            title=p.title,
-            description=p.description,
-            tags=p.tags,
-            schema_text=p.schema_text,
-            owner=p.owner,
-            status=p.status,
-            properties=tuple(prop.name for port in p.ports for prop in port.properties),
-        )
-        for p in catalog.products.values()
-    ]
+    return [search_document(p) for p in load_catalog(EXAMPLE).products.values()]
 
 
 @pytest.mark.parametrize(

@@ -141,21 +141,13 @@ class Services:
         for p in self.catalog.products.values():
             info = self.runtime(p)
             documents.append(
-                SearchDocument(
-                    key=p.key,
-                    domain=p.domain,
-                    name=p.name,
-                    title=p.title,
-                    description=p.description,
-                    tags=p.tags,
-                    schema_text=p.schema_text,
-                    owner=p.owner,
+                search_document(
+                    p,
                     status=self.status(p),
                     certification=self.certification(p)["status"],
                     usage=totals.get(p.key, 0),
                     quality=info.get("quality") or 0.0,
                     freshness=info.get("freshnessEpoch") or 0.0,
-                    properties=tuple(prop.name for port in p.ports for prop in port.properties),
                 )
             )
         return documents
@@ -290,6 +282,29 @@ class Services:
         self.hub.close()
         if self._registry is not None:
             self._registry.close()
+
+
+def search_document(product: ProductInfo, **runtime_fields: Any) -> SearchDocument:
+    """The search document of ``product``: its descriptor's text, plus ``runtime_fields``.
+
+    Args:
+        product: the product as the catalog read it.
+        runtime_fields: ``status``, ``certification``, ``usage``, ``quality``, ``freshness`` (defaults:
+            the descriptor's status, nothing else known).
+    """
+    fields: dict[str, Any] = {"status": product.status, **runtime_fields}
+    return SearchDocument(
+        key=product.key,
+        domain=product.domain,
+        name=product.name,
+        title=product.title,
+        description=product.description,
+        tags=product.tags,
+        schema_text=product.schema_text,
+        owner=product.owner,
+        properties=tuple(prop.name for port in product.ports for prop in port.properties),
+        **fields,
+    )
 
 
 def build_services(settings: ServeSettings) -> Services:

@@ -23,7 +23,7 @@ ROWS = 600_000
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
-    """The test mesh, built, with ``ROWS`` more flights appended to the published port; carl is granted."""
+    """The test mesh, built, with ``ROWS`` more flights appended to the published port; carl may read it."""
     import duckdb
     from deltalake import DeltaTable, write_deltalake
 
@@ -38,6 +38,12 @@ def big(tmp_path_factory):
             params={"start": part * ROWS // 3, "stop": (part + 1) * ROWS // 3},
         ).to_arrow_table()
         write_deltalake(str(location), rows.cast(pa.schema(schema)), mode="append")
+    from quanta.access.session import open_service
+
+    service = open_service(built.root)
+    granted = service.request("carl", "operations.flights.flights", "bulk")
+    service.approve(granted.id, "olga")
+    service.store.engine.dispose()
     return built
 
 
@@ -60,12 +66,7 @@ def _consumed(client: httpx.Client) -> dict:
 
 
 def test_first_batches_arrive_before_the_server_has_produced_the_result(big, server):
-    carl, olga = _client(server, big.tokens["carl"]), _client(server, big.tokens["olga"])
-    asked = carl.post(
-        "/api/v1/agreements", json={"port": "operations.flights.flights", "purpose": "bulk"}
-    ).json()
-    olga.post(f"/api/v1/agreements/{asked['id']}/approve", json={"reason": "fine"}).raise_for_status()
-
+    carl = _client(server, big.tokens["carl"])
     with carl.stream("GET", PORT, params={"format": "arrow"}) as response:
         assert response.status_code == 200
         assert "x-row-count" not in response.headers, "the count is not known before the rows are read"

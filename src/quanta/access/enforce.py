@@ -4,6 +4,8 @@
 HTTP API) runs for every statement:
 
 1. :func:`quanta.access.guard.guard` parses the statement and refuses anything but a read of ports;
+   a retired port is refused (:class:`~quanta.access.lifecycle.PortRetired`) and each deprecated one
+   gives a warning (:mod:`quanta.access.lifecycle`);
 2. the Cedar authorizer decides ``query`` and ``readPii`` for each port from the principal's active
    agreements, the built-in and the mesh's policies; one denied port denies the statement;
 3. each port's snapshot (latest, ``@vN`` or ``AS OF``) is read from its Delta table, masked and
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from quanta.access.catalog import UnknownPort
 from quanta.access.guard import GuardedStatement, PortRef, QueryRefused, guard
+from quanta.access.lifecycle import Deprecation, PortRetired, check_ports
 from quanta.access.masking import prepare_port
 from quanta.access.store import AuditEntry
 from quanta.errors import AccessDenied, QuantaError
@@ -51,6 +54,8 @@ class QueryResult:
         agreements: ids of the agreements that granted access.
         statement_hash: SHA-256 of the statement.
         audit_id: the audit log entry of the decision.
+        deprecations: the deprecated ports read (each warns the consumer; see
+            :mod:`quanta.access.lifecycle`).
     """
 
     table: pa.Table
@@ -60,6 +65,12 @@ class QueryResult:
     agreements: tuple[str, ...] = ()
     statement_hash: str = ""
     audit_id: int | None = None
+    deprecations: tuple[Deprecation, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """One message per deprecated port read."""
+        return [d.message for d in self.deprecations]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,7 @@ class PolicyStep:
         decisions: the Cedar decision of each distinct port, by ``domain.product.port``.
         sql: the rewritten statement that will run in the sandbox.
         relations: the sandbox relation name of each reference.
+        deprecations: the deprecated ports among them.
     """
 
     statement: GuardedStatement
@@ -79,6 +91,7 @@ class PolicyStep:
     decisions: dict[str, Decision]
     sql: str
     relations: dict[PortRef, str]
+    deprecations: tuple[Deprecation, ...] = ()
 
 
 def policy_step(service: AccessService, principal: PrincipalRef, statement: str) -> PolicyStep:
@@ -87,10 +100,12 @@ def policy_step(service: AccessService, principal: PrincipalRef, statement: str)
     Raises:
         QueryRefused: the guard refused it.
         UnknownPort: it names a port the mesh does not publish.
+        PortRetired: it names a retired port.
         AccessDenied: a port is not granted (the message says which and how to request access).
     """
     guarded = guard(statement)
     ports = {ref: service.catalog.port(ref.name) for ref in guarded.ports}
+    deprecations = tuple(check_ports(ports.values()))
     distinct = list({info.key: info for info in ports.values()}.values())
     policies = service.agreement_policies(principal, distinct)
     decisions = {d.port: d for d in service.authorizer.decide(principal, distinct, policies)}
@@ -98,7 +113,8 @@ def policy_step(service: AccessService, principal: PrincipalRef, statement: str)
     if denied:
         raise AccessDenied(_denial_message(service, principal, denied))
     relations = {ref: f"__quanta_port_{index}" for index, ref in enumerate(guarded.ports)}
-    return PolicyStep(guarded, ports, decisions, guarded.rewrite(relations, in_place=True), relations)
+    sql = guarded.rewrite(relations, in_place=True)
+    return PolicyStep(guarded, ports, decisions, sql, relations, deprecations)
 
 
 def _denial_message(service: AccessService, principal: PrincipalRef, denied: list[str]) -> str:
@@ -190,7 +206,7 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
     digest = statement_hash(statement)
     try:
         step = policy_step(service, principal, statement)
-    except (QueryRefused, AccessDenied, UnknownPort) as error:
+    except (QueryRefused, AccessDenied, UnknownPort, PortRetired) as error:
         ports = _mentioned_ports(statement)
         service.store.append_audit(
             AuditEntry(
@@ -248,6 +264,7 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
             purpose="; ".join(dict.fromkeys(purposes)) or None,
             statement_hash=digest,
             agreements=tuple(granted),
+            reason="; ".join(d.message for d in step.deprecations) or None,
         )
     )
     with SandboxedConnection(service.sandbox_limits) as box:
@@ -255,7 +272,9 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
             box.register(relation, prepared[ref].data)
         box.seal()
         table = box.query(step.sql)
-    return QueryResult(table, tuple(columns), columns, masked, tuple(granted), digest, audit_id)
+    return QueryResult(
+        table, tuple(columns), columns, masked, tuple(granted), digest, audit_id, step.deprecations
+    )
 
 
 def _mentioned_ports(statement: str) -> tuple[str, ...]:

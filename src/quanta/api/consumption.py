@@ -92,6 +92,15 @@ def decide(
 
 def read(services: Services, caller: Caller, port: str, limit: int | None) -> Any:
     """The rows of ``port`` the caller may see (masked, filtered, audited), as an Arrow table."""
+    return read_result(services, caller, port, limit).table
+
+
+def read_result(services: Services, caller: Caller, port: str, limit: int | None) -> Any:
+    """:func:`read` with what the access layer says about it: the ``QueryResult`` (``deprecations``...).
+
+    Raises:
+        PortRetired: the port is retired (``410 Gone``).
+    """
     from sqlglot import exp
 
     domain, product, name = port.split(".")
@@ -103,7 +112,7 @@ def read(services: Services, caller: Caller, port: str, limit: int | None) -> An
     select = exp.select("*").from_(table)
     if limit is not None:
         select = select.limit(int(limit))
-    return _access(services).query(caller.name, select.sql(dialect="duckdb")).table
+    return _access(services).query(caller.name, select.sql(dialect="duckdb"))
 
 
 def query(services: Services, caller: Caller, statement: str) -> Any:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from quanta.api import consumption
 from quanta.api.deps import CallerDep, ProductByIdDep, ServicesDep
 from quanta.api.services import Conflict
+from quanta.api.sunset import lifecycle_headers
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 Format = Literal["arrow", "csv", "ndjson"]
@@ -77,8 +78,14 @@ def _encode(table: Any, fmt: Format) -> Iterator[bytes]:
             yield "".join(json.dumps(row, default=str) + "\n" for row in batch.to_pylist()).encode()
 
 
-def stream_table(table: Any, fmt: Format, filename: str) -> StreamingResponse:
-    """A streaming response of ``table`` in ``fmt``, with its row count in ``X-Row-Count``."""
+def stream_table(
+    table: Any, fmt: Format, filename: str, headers: dict[str, str] | None = None
+) -> StreamingResponse:
+    """A streaming response of ``table`` in ``fmt``, with its row count in ``X-Row-Count``.
+
+    Args:
+        headers: more headers (e.g. ``Deprecation``/``Sunset``/``Link`` of :mod:`quanta.api.sunset`).
+    """
     suffix = {"arrow": "arrows", "csv": "csv", "ndjson": "ndjson"}[fmt]
     return StreamingResponse(
         _encode(table, fmt),
@@ -86,6 +93,7 @@ def stream_table(table: Any, fmt: Format, filename: str) -> StreamingResponse:
         headers={
             "Content-Disposition": f'attachment; filename="{filename}.{suffix}"',
             "X-Row-Count": str(table.num_rows),
+            **(headers or {}),
         },
     )
 
@@ -104,15 +112,21 @@ def get_data(
     format: Format = "arrow",
     limit: Annotated[int | None, Query(ge=1, le=100_000_000, description="At most this many rows.")] = None,
 ) -> StreamingResponse:
-    """The latest published rows of the port, masked and filtered by the caller's agreement."""
+    """The latest published rows of the port, masked and filtered by the caller's agreement.
+
+    A deprecated port's rows come with ``Deprecation``, ``Sunset`` and ``Link: rel="successor-version"``
+    headers; a retired port is ``410 Gone``.
+    """
     if product.port(port) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{product.key} has no output port {port!r}")
     if services.state(product)["paused"]:
         raise Conflict(f"{product.key} is paused by its owners; its data is not served until it is resumed")
     limit = min(limit or services.settings.max_rows, services.settings.max_rows)
-    table = consumption.read(services, caller, f"{product.key}.{port}", limit)
+    result = consumption.read_result(services, caller, f"{product.key}.{port}", limit)
+    table = result.table
     services.count_use(product.key, port, caller, "consume", table.num_rows)
-    return stream_table(table, format, f"{product.key}.{port}")
+    headers = lifecycle_headers(result.deprecations)
+    return stream_table(table, format, f"{product.key}.{port}", headers)
 
 
 class QueryRequest(BaseModel):
@@ -132,7 +146,10 @@ class QueryRequest(BaseModel):
 def post_query(
     services: ServicesDep, caller: CallerDep, body: Annotated[QueryRequest, Body()]
 ) -> StreamingResponse:
-    """The same guard, authorization, masking and audit as ``quanta query``."""
+    """The same guard, authorization, masking and audit as ``quanta query``.
+
+    Reading a deprecated port adds ``Deprecation``/``Sunset``/``Link`` headers; a retired one is ``410``.
+    """
     result = consumption.query(services, caller, body.sql)
     table = result.table
     limit = min(body.limit or services.settings.max_rows, services.settings.max_rows)
@@ -141,4 +158,4 @@ def post_query(
     for name in result.ports:
         key, port = name.rsplit(".", 1)
         services.count_use(key, port, caller, "query", table.num_rows)
-    return stream_table(table, body.format, "query")
+    return stream_table(table, body.format, "query", lifecycle_headers(result.deprecations))

@@ -157,7 +157,7 @@ class ProductResult:
     @property
     def rows(self) -> int | None:
         """Rows of the first output port (``None`` when it did not run)."""
-        return self.ports[0].rows if self.ports else None
+        return next((port.rows for port in self.ports if port.rows is not None), None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""

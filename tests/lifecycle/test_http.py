@@ -43,8 +43,9 @@ def _client(url: str, token: str) -> httpx.Client:
 
 @contextmanager
 def serve(built: BuiltMesh) -> Iterator[str]:
-    """The marketplace over ``built`` under a real uvicorn server; yields its base URL."""
-    from quanta.api import ServeSettings, create_app
+    """The marketplace (API and pages) over ``built`` under a real uvicorn server; yields its base URL."""
+    from quanta.api import ServeSettings
+    from quanta.web import create_app
 
     app = create_app(ServeSettings(mesh_root=built.root, webhook_backoff_seconds=0.05))
     with running(app) as url:
@@ -119,6 +120,12 @@ def test_a_deprecated_port_is_served_with_deprecation_sunset_and_successor_heade
         assert (
             ports["flights_v2"]["lifecycle"]["status"] == "active" and ports["flights_v2"]["warnings"] == []
         )
+        page = carl.get("/ui/products/operations/flights")
+        assert page.status_code == 200
+        html = " ".join(page.text.split())
+        assert 'data-lifecycle="deprecated"' in html and html.count("data-lifecycle=") == 1
+        assert "Output port <code>flights_v2</code>" in html and "v2.0.0" in html
+        assert "Newer major version" in html and "operations.flights.flights is deprecated" in html
 
 
 def test_a_retired_port_is_gone(notified) -> None:
@@ -135,6 +142,9 @@ def test_a_retired_port_is_gone(notified) -> None:
         detail = carl.get("/api/v1/products/operations.flights").json()
         (v1,) = [p for p in detail["outputPorts"] if p["name"] == "flights"]
         assert v1["lifecycle"]["status"] == "retired"
+        html = carl.get("/ui/products/operations/flights").text
+        assert 'data-lifecycle="retired"' in html
+        assert 'id="sample-flights"' not in html and 'id="sample-flights_v2"' in html
     from quanta.access.session import open_service
 
     (entry,) = open_service(built.root).audit(principal="carl", decision="deny", limit=1)

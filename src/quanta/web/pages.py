@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from quanta.api.sunset import port_lifecycle
 from quanta.api import consumption, runtime
 from quanta.api.deps import CallerDep, OptionalCallerDep, ProductDep, ServicesDep
 from quanta.api.routers.lineage import product_graph
@@ -211,6 +212,7 @@ def product_page(request: Request, product: ProductDep, services: ServicesDep, c
         if quality
         else None,
         "summary": services.runtime(product),
+        "lifecycles": {port.name: port_lifecycle(product.key, port) for port in product.ports},
     }
     return render(request, "product.html", context)
 

@@ -115,6 +115,11 @@ def test_publishing_v2_keeps_v1_built_and_notifies_its_consumers(mesh: Path) -> 
     finally:
         registry.close()
 
+    status = quanta("status", cwd=mesh)
+    assert status.returncode == 0, status.stderr
+    line = " ".join(status.stdout.split())
+    assert f"deprecated {PORT}: status is deprecated, endOfSupport {END_OF_SUPPORT}" in line
+
     again = quanta("build", "--force", cwd=mesh)
     assert again.returncode == 0, again.stderr
     assert "major change" not in again.stdout, "the notice is sent once, when v2 is first published"

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from quanta.api.sunset import port_lifecycle
 from quanta.api import consumption, runtime
 from quanta.api.deps import CallerDep, OptionalCallerDep, ProductDep, ServicesDep
 from quanta.api.routers.lineage import product_graph
 from quanta.api.routers.products import product_summary
 from quanta.api.services import Caller, Services, authenticate
 from quanta.api.sessions import COOKIE_NAME
+from quanta.api.sunset import port_lifecycle
 from quanta.errors import QuantaError
 from quanta.web.app import check_csrf, render
 from quanta.web.charts import Point, bar_chart, line_chart

@@ -1,9 +1,10 @@
 """A port published at two major versions side by side, through its whole lifecycle (issue 7).
 
-One mesh walks the story in order (each step needs the previous one): v1 published and consumed, v2
-published next to it (consumers of v1 listed and notified), v1 deprecated (queries warn, the audit log
-records it), v1 retired (its consumer fails plan and lint naming both files; once moved to v2, v1 is not
-built and queries of it fail). Real builds through the CLI, real Delta tables, real SQLite registry.
+The story: v1 published and consumed, v2 published next to it (consumers of v1 listed and notified), v1
+deprecated (queries warn, the audit log records it), v1 retired (its consumer fails plan and lint naming
+both files; once moved to v2, v1 is not built and queries of it fail). Each test has its own mesh (or
+only reads a shared one), so the tests run in any order and on any xdist worker. Real builds through
+the CLI, real Delta tables, real SQLite registry.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from tests.lifecycle.majors import (
     ROUTES,
     build_json,
     copy_mesh,
+    dump,
     grant,
+    load,
     move_routes_to_v2,
     product,
     publish_v2,
@@ -28,17 +31,29 @@ from tests.lifecycle.majors import (
     set_old_status,
 )
 
+pytestmark = pytest.mark.slow
 PORT = "operations.flights.flights"
 
 
-@pytest.fixture(scope="module")
-def mesh(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test mesh built once at v1, with carl holding an active agreement on flights v1."""
-    root = copy_mesh(tmp_path_factory.mktemp("majors") / "mesh")
+def _v2_built(root: Path, *, consumer: str | None = None) -> dict:
+    """Build the mesh at ``root`` at v1 (``consumer`` then holds an agreement on flights v1), list flights
+    at 2.0.0 next to 1.0.0 and build again; return the second build's JSON document."""
     code, document = build_json(root)
     assert code == 0 and {p["status"] for p in document["products"]} == {"published"}
-    grant(root, "carl")
-    return root
+    if consumer is not None:
+        grant(root, consumer)
+    publish_v2(root)
+    code, document = build_json(root)
+    assert code == 0, document
+    return document
+
+
+@pytest.fixture(scope="module")
+def v2(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The test mesh with flights published at 1.0.0 and 2.0.0, carl holding an agreement on 1.0.0; the
+    tests using it only read (or rebuild unchanged)."""
+    root = copy_mesh(tmp_path_factory.mktemp("majors") / "mesh")
+    return root, _v2_built(root, consumer="carl")
 
 
 def test_a_port_listed_at_two_majors_loads_as_two_ports_with_their_own_contracts(tmp_path: Path) -> None:
@@ -69,7 +84,6 @@ def test_a_port_listed_at_two_majors_loads_as_two_ports_with_their_own_contracts
 def test_two_listings_at_one_major_are_refused(tmp_path: Path) -> None:
     from quanta.errors import ConfigError
     from quanta.mesh import load_workspace
-    from tests.lifecycle.majors import dump, load
 
     root = copy_mesh(tmp_path / "mesh")
     path = root / FLIGHTS / "product.odps.yaml"
@@ -80,10 +94,8 @@ def test_two_listings_at_one_major_are_refused(tmp_path: Path) -> None:
         load_workspace(root)
 
 
-def test_publishing_v2_keeps_v1_built_and_notifies_its_consumers(mesh: Path) -> None:
-    publish_v2(mesh)
-    code, document = build_json(mesh)
-    assert code == 0, document
+def test_publishing_v2_keeps_v1_built_and_notifies_its_consumers(v2: tuple[Path, dict]) -> None:
+    mesh, document = v2
     flights = product(document, "operations.flights")
     ports = {p["name"]: p for p in flights["ports"]}
     assert ports["flights"]["published"] and ports["flights_v2"]["published"]
@@ -140,7 +152,8 @@ def test_the_build_text_lists_the_notified_consumers(tmp_path: Path) -> None:
     assert f"endOfLife {END_OF_LIFE}" in text
 
 
-def test_querying_a_deprecated_port_warns_on_stderr_and_in_the_audit_log(mesh: Path) -> None:
+def test_querying_a_deprecated_port_warns_on_stderr_and_in_the_audit_log(v2: tuple[Path, dict]) -> None:
+    mesh = v2[0]
     done = quanta("query", f"SELECT count(*) AS n FROM {PORT}", "--as", "carl", "--format", "json", cwd=mesh)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [{"n": 4}]
@@ -159,7 +172,10 @@ def test_querying_a_deprecated_port_warns_on_stderr_and_in_the_audit_log(mesh: P
     assert entry.decision == "allow" and "is deprecated" in (entry.reason or "")
 
 
-def test_a_retired_v1_fails_plan_and_lint_of_its_consumer_naming_both_files(mesh: Path) -> None:
+def test_a_retired_port_fails_its_consumers_then_is_neither_built_nor_served(tmp_path: Path) -> None:
+    mesh = copy_mesh(tmp_path / "mesh")
+    _v2_built(mesh)
+    # retired while a consumer still reads it: plan and lint fail, naming both files
     set_old_status(mesh, "retired")
     plan = quanta("plan", cwd=mesh)
     assert plan.returncode == 1
@@ -171,8 +187,7 @@ def test_a_retired_v1_fails_plan_and_lint_of_its_consumer_naming_both_files(mesh
     assert lint.returncode == 1
     assert "odps.retired-input" in lint.stdout and "flights.v1.odcs.yaml" in lint.stdout
 
-
-def test_a_retired_port_is_neither_built_nor_served(mesh: Path) -> None:
+    # the consumer moves to v2: v1 is no longer built, and queries of it are refused
     move_routes_to_v2(mesh)
     code, document = build_json(mesh)
     assert code == 0, document
@@ -184,10 +199,7 @@ def test_a_retired_port_is_neither_built_nor_served(mesh: Path) -> None:
     assert refused.returncode == 1
     assert f"{PORT} is retired (status is retired) and no longer served" in " ".join(refused.stderr.split())
 
-
-def test_a_product_past_its_end_of_life_is_reported_retired_and_not_run(mesh: Path) -> None:
-    from tests.lifecycle.majors import dump, load
-
+    # past its endOfLife a port is retired by date; a product whose ports are all retired is not run
     set_old_status(mesh, "deprecated", end_of_life="2001-01-01T00:00:00Z")  # past: retired by date
     path = mesh / "domains" / "reference" / "airports" / "contracts" / "airports.odcs.yaml"
     airports = load(path)

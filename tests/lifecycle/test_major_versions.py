@@ -165,6 +165,11 @@ def test_querying_a_deprecated_port_warns_on_stderr_and_in_the_audit_log(v2: tup
     )
     assert current.returncode == 0 and "deprecated" not in current.stderr
 
+    from quanta.access import PortDeprecationWarning, connect
+
+    with connect("carl", mesh=mesh) as session, pytest.warns(PortDeprecationWarning, match="flights_v2"):
+        assert session.sql(f"SELECT count(*) AS n FROM {PORT}").to_pylist() == [{"n": 4}]
+
     from quanta.access.session import open_service
 
     service = open_service(mesh)

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from quanta.access.catalog import PortInfo
 
 
+class PortDeprecationWarning(FutureWarning):
+    """Issued by ``quanta.connect(...).sql(...)`` for each deprecated port a query read (shown by default)."""
+
+
 class PortRetired(QuantaError):
     """A port is retired (status ``retired`` or past its ``endOfLife``): it is no longer served.
 

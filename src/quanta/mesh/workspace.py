@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from quanta.errors import ConfigError, Diagnostic, SpecError
-from quanta.mesh.config import MESH_FILE, MeshConfig, load_mesh_config
+from quanta.mesh.config import ENGINE_NAMES, MESH_FILE, MeshConfig, load_mesh_config
 
 if TYPE_CHECKING:
     from quanta.mesh.cache import DocumentCache
     from quanta.spec import Contract, Product
 
 DESCRIPTOR_FILE = "product.odps.yaml"
+#: The descriptor's ``customProperties`` entry that pins a product to an engine.
+ENGINE_PROPERTY = "quantaEngine"
 DOMAIN_FILE = "domain.yaml"
 TRANSFORM_SUFFIXES = (".sql", ".py")
 
@@ -41,12 +43,15 @@ class Domain:
         path: the folder.
         description: ``description`` of ``domain.yaml``.
         owner: ``owner`` of ``domain.yaml``: the owning team's name.
+        engine: ``engine`` of ``domain.yaml`` (``duckdb`` or ``spark``): the engine of the domain's
+            products; ``None`` takes the mesh's.
     """
 
     name: str
     path: Path
     description: str | None = None
     owner: str | None = None
+    engine: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class ProductSpec:
         contract_files: the contract files, by ``id``.
         input_ports: the input ports in descriptor order.
         output_ports: the output ports in descriptor order.
+        engine: the engine the descriptor pins the product to (custom property ``quantaEngine``);
+            ``None`` takes the domain's or the mesh's.
     """
 
     domain: str
@@ -117,6 +124,7 @@ class ProductSpec:
     contract_files: dict[str, Path]
     input_ports: tuple[InputPort, ...]
     output_ports: tuple[OutputPort, ...]
+    engine: str | None = None
 
     @property
     def key(self) -> str:
@@ -165,6 +173,18 @@ class Workspace:
     def table_location(self, product: ProductSpec, port: OutputPort) -> str:
         """Return ``<storage>/<domain>/<product>/<port>``: where ``port`` is published."""
         return "/".join([self.storage_root.rstrip("/"), product.domain, product.name, port.name])
+
+    def engine_of(self, product: ProductSpec) -> str:
+        """Return the engine ``product`` runs on: its descriptor's, else its domain's, else the mesh's.
+
+        Args:
+            product: a product of this workspace.
+
+        Returns:
+            ``"duckdb"`` or ``"spark"``.
+        """
+        domain = self.domains.get(product.domain)
+        return product.engine or (domain.engine if domain else None) or self.config.engine
 
     def output_contracts(self) -> dict[str, tuple[ProductSpec, OutputPort]]:
         """Map every output contract id to the product and port that publish it."""
@@ -232,14 +252,21 @@ def _load_domain(folder: Path) -> Domain:
     from quanta.spec.loader import load_yaml
 
     try:
-        data = load_yaml(path).data
+        loaded = load_yaml(path)
     except SpecError as error:
         raise ConfigError(error.message, diagnostics=error.diagnostics) from error
+    data = loaded.data
+    engine = _text(data.get("engine"))
+    if engine is not None and engine not in ENGINE_NAMES:
+        line, column = loaded.position(("engine",))
+        where = Diagnostic("", "", line=line, column=column, file=str(path)).location()
+        raise ConfigError(f"{where}: engine {engine!r} is not known; use one of {', '.join(ENGINE_NAMES)}")
     return Domain(
         name=folder.name,
         path=folder,
         description=_text(data.get("description")),
         owner=_text(data.get("owner")),
+        engine=engine,
     )
 
 
@@ -276,7 +303,25 @@ def _load_product(domain: str, folder: Path, cache: DocumentCache) -> ProductSpe
     for i, name in enumerate(names):
         if names.index(name) != i:
             raise ConfigError(f"{product.where('inputPorts', i, 'name')}: two input ports are named {name!r}")
-    return ProductSpec(domain, folder.name, folder, descriptor, contracts, contract_files, inputs, outputs)
+    engine = _pinned_engine(product)
+    return ProductSpec(
+        domain, folder.name, folder, descriptor, contracts, contract_files, inputs, outputs, engine
+    )
+
+
+def _pinned_engine(product: ProductSpec) -> str | None:
+    """The ``quantaEngine`` custom property of the descriptor (checked), or ``None``."""
+    entries = product.descriptor.data.get("customProperties") or []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict) and entry.get("property") == ENGINE_PROPERTY:
+            value = _text(entry.get("value"))
+            if value not in ENGINE_NAMES:
+                raise ConfigError(
+                    f"{product.where('customProperties', index, 'value')}: {ENGINE_PROPERTY} {value!r} is not "
+                    f"an engine; use one of {', '.join(ENGINE_NAMES)}"
+                )
+            return value
+    return None
 
 
 def _required(product: ProductSpec, section: str, index: int, port: dict[str, Any], key: str) -> str:

@@ -46,6 +46,7 @@ class EnginePool:
         self._databases: list[Any] = []
         self._lock = threading.Lock()
         self._spark: Any = None
+        self._spark_error: Exception | None = None
 
     def _database(self) -> Any:
         database = getattr(self._local, "database", None)
@@ -81,13 +82,21 @@ class EnginePool:
         return DuckDBEngine(connection=connection)
 
     def _spark_session(self) -> Any:
+        """The build's Spark engine, started on first use; a failure to start is remembered, not retried."""
         with self._lock:
+            if self._spark_error is not None:
+                raise self._spark_error
             if self._spark is None:
                 from quanta.engine.spark import SparkEngine
+                from quanta.errors import QuantaError
 
                 settings = dict(self.spark_settings)
                 conf = {"spark.local.dir": str(self.temp_directory / "spark"), **(settings.pop("conf", {}))}
-                self._spark = SparkEngine(**settings, conf=conf, app_name="quanta build")
+                try:
+                    self._spark = SparkEngine(**settings, conf=conf, app_name="quanta build")
+                except QuantaError as error:
+                    self._spark_error = error
+                    raise
             return self._spark
 
     def release(self, engine: Any) -> None:

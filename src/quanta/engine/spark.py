@@ -110,7 +110,15 @@ class SparkEngine:
         missing = spark_available()
         if missing:
             raise ConnectionFailed(f"the Spark engine needs {missing}")
+        import warnings
+
         from pyspark.sql import SparkSession
+
+        # pyspark warns on every Arrow conversion that it is not yet tested with pandas 3; Quanta hands it
+        # Arrow data, not pandas, so the warning says nothing about a build.
+        warnings.filterwarnings(
+            "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+        )
 
         builder = SparkSession.builder.appName(app_name)
         remote = self.remote

@@ -192,6 +192,7 @@ class DuckDBEngine:
         table: str | None = None,
         schema: str | None = None,
         version: int | None = None,
+        storage_options: dict[str, str] | None = None,
     ) -> None:
         """Register a local file, folder or glob as ``name`` without loading it.
 
@@ -205,6 +206,7 @@ class DuckDBEngine:
             table: for ``duckdb``/``sqlite`` files, the table to read (default ``name``).
             schema: for ``duckdb`` files, the schema of ``table``.
             version: for ``delta`` tables, the committed version to read (default: the latest).
+            storage_options: for ``delta`` tables on an object store (``s3://...``), delta-rs options.
 
         Raises:
             UsageError: unknown format, or the path does not exist.
@@ -213,7 +215,8 @@ class DuckDBEngine:
 
         fmt = (format or guess_format(path)).lower()
         text = str(path)
-        if not any(ch in text for ch in "*?[") and not Path(text).exists():
+        remote = fmt == "delta" and "://" in text and not text.startswith("file://")
+        if not remote and not any(ch in text for ch in "*?[") and not Path(text).exists():
             raise UsageError(f"data file {text} does not exist; check the server path or --data")
         try:
             if fmt == "csv":
@@ -230,7 +233,8 @@ class DuckDBEngine:
             elif fmt == "delta":
                 from deltalake import DeltaTable
 
-                self.connection.register(name, DeltaTable(text, version=version).to_pyarrow_dataset())
+                table = DeltaTable(text, version=version, storage_options=storage_options)
+                self.connection.register(name, table.to_pyarrow_dataset())
             elif fmt == "duckdb":
                 self._register_duckdb_file(name, text, table or name, schema)
             elif fmt == "sqlite":

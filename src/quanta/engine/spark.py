@@ -157,7 +157,8 @@ class SparkEngine:
             name: the view name queries use.
             source: a path (csv, parquet, json, or a Delta table folder), a pyarrow Table, Dataset or
                 RecordBatchReader, or a Spark DataFrame.
-            **options: ``format``, ``null_value`` and ``delimiter`` for files; ``version`` for Delta.
+            **options: ``format``, ``null_value`` and ``delimiter`` for files; ``version`` and
+                ``storage_options`` (delta-rs object-store options) for Delta.
 
         Raises:
             UsageError: the source type or format is not supported, or the path does not exist.
@@ -273,6 +274,7 @@ class SparkEngine:
         null_value: str | None = None,
         delimiter: str | None = None,
         version: int | None = None,
+        storage_options: dict[str, str] | None = None,
         **_: Any,
     ) -> Any:
         local = not path.startswith(("s3://", "s3a://", "gs://", "abfss://", "hdfs://"))
@@ -292,7 +294,7 @@ class SparkEngine:
         if fmt in ("json", "ndjson", "jsonl"):
             return reader.json(path)
         if fmt == "delta":
-            return reader.parquet(*delta_files(path, version))
+            return reader.parquet(*delta_files(path, version, storage_options))
         raise UsageError(f"the Spark engine cannot read {fmt!r} ({path}); use csv, parquet, json or delta")
 
 

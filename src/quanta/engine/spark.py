@@ -132,6 +132,7 @@ class SparkEngine:
             from pyspark import SparkContext
 
             self._owned = SparkContext._active_spark_context is None  # no public probe for a running context
+        self._sigint = _sigint_handler()
         try:
             self.session = builder.getOrCreate()
         except Exception as error:  # Java gateway or Connect errors have no common base class
@@ -192,9 +193,10 @@ class SparkEngine:
         self.session.sql(sql).collect()
 
     def close(self) -> None:
-        """Stop the session if this engine started it."""
+        """Stop the session if this engine started it (and give Ctrl-C back to the handler it replaced)."""
         if self._owned:
             self.session.stop()
+            _restore_sigint(getattr(self, "_sigint", None))
 
     def __enter__(self) -> SparkEngine:
         return self
@@ -323,6 +325,25 @@ def delta_files(
             "delta-rs (use delta-spark on clusters that have it)"
         )
     return list(table.file_uris())
+
+
+def _sigint_handler() -> Any:
+    """The current SIGINT handler when called on the main thread (where pyspark replaces it), else None."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.getsignal(signal.SIGINT)
+
+
+def _restore_sigint(handler: Any) -> None:
+    """Put back the SIGINT handler pyspark replaced: its own one fails once the context is stopped."""
+    import signal
+    import threading
+
+    if handler is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
 
 
 def _first_line(error: Exception) -> str:

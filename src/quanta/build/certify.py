@@ -116,9 +116,15 @@ def evaluate(run: ProductRun, governance: Governance) -> tuple[Certification, li
     from quanta.governance.service import last_published
 
     spec = run.product
+    # The product's contract files as loaded by the workspace: an unchanged contract is not parsed again.
+    loaded = {
+        path.read_text(encoding="utf-8"): spec.contracts[cid]
+        for cid, path in spec.contract_files.items()
+        if cid in spec.contracts
+    }
     with governance.lock:  # one registry read at a time; certification itself runs in parallel
         previous = last_published(
-            governance.registry, spec.domain, spec.name, spec.descriptor, list(spec.contracts)
+            governance.registry, spec.domain, spec.name, spec.descriptor, list(spec.contracts), loaded=loaded
         )
     domain = run.workspace.domains.get(spec.domain)
     certification = certify(

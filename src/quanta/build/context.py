@@ -77,6 +77,7 @@ class ProductRun:
         skip: set by ``resolve`` when the product is unchanged and need not run.
         staged: staged output ports, by port name.
         reports: the gate's test reports, by port name.
+        checks: the gate's check results in the build's shape, by port name (see :meth:`port_checks`).
         source_reports: the source checks' reports, by input port name.
         published: what ``publish`` committed, by port name (``quanta.storage.PublishedVersion``).
         engine_seconds: time spent inside the engine so far (wall).
@@ -106,6 +107,7 @@ class ProductRun:
     skip: bool = False
     staged: dict[str, StagedPort] = field(default_factory=dict)
     reports: dict[str, Any] = field(default_factory=dict)
+    checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     source_reports: dict[str, Any] = field(default_factory=dict)
     published: dict[str, Any] = field(default_factory=dict)
     engine_seconds: float = 0.0
@@ -115,6 +117,21 @@ class ProductRun:
     begun: bool | None = None
     governance: Any = None
     certification: Any = None
+
+    def port_checks(self, port: str) -> list[dict[str, Any]]:
+        """The gate's check results of output port ``port`` as build check dicts (empty before the gate).
+
+        Converted once per port (:func:`quanta.build.gate.report_checks`): the gate, the record, the
+        lineage and the result all read them.
+        """
+        if port not in self.reports:
+            return []
+        found = self.checks.get(port)
+        if found is None:
+            from quanta.build.gate import report_checks
+
+            found = self.checks[port] = report_checks(self.reports[port])
+        return found
 
     def open_engine(self) -> Any:
         """Return the product's engine (DuckDB or Spark, as the mesh chooses for it), taken from the

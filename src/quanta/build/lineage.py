@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from quanta.build.context import ProductRun
-from quanta.build.gate import report_checks
 from quanta.build.stages import Stage
 from quanta.mesh import Workspace
 
@@ -94,7 +93,7 @@ def _outputs(run: ProductRun, namespace: str) -> list[Any]:
     datasets = []
     for port, planned in zip(run.product.output_ports, run.planned.ports, strict=True):
         published = run.published.get(port.name)
-        checks = report_checks(run.reports[port.name]) if port.name in run.reports else []
+        checks = run.port_checks(port.name)
         assertions = assertions_from_checks(
             {"status": c["status"], "rule_name": c["name"], "rule_id": c["rule"], "element": c["element"]}
             for c in checks

@@ -189,7 +189,7 @@ class Record(Stage):
             for name, r in run.source_reports.items()
             for c in report_checks(r)
         ]
-        checks += [check_record(c, name) for name, r in run.reports.items() for c in report_checks(r)]
+        checks += [check_record(c, name) for name in run.reports for c in run.port_checks(name)]
         steps = {s.stage: round(s.seconds, 4) for s in result.stages}
         self.registry.finish_run(
             run.run_id,

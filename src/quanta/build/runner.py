@@ -248,7 +248,7 @@ class Runner:
             published = run.published.get(port.name)
             staged = run.staged.get(port.name)
             version = published.version if published is not None else port.published_version
-            checks = tuple(report_checks(run.reports[port.name])) if port.name in run.reports else ()
+            checks = tuple(run.port_checks(port.name))
             ports.append(
                 PortResult(
                     port.name,

@@ -191,7 +191,7 @@ class Gate(Stage):
         for port in run.product.output_ports:
             with _engine_time(run):
                 run.reports[port.name] = test_port(run, port, run.staged[port.name])
-        checks = [c for report in run.reports.values() for c in report_checks(report)]
+        checks = [c for name in run.reports for c in run.port_checks(name)]
         blocking = [c for c in checks if _blocks(c)]
         counts = {
             "passed": sum(1 for c in checks if c.get("status") == "passed"),

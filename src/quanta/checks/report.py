@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 _property = property  # ``CheckResult`` has a field called ``property``
@@ -81,9 +81,14 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible mapping of every field (plus ``blocking``)."""
-        data = asdict(self)
+        # ``_jsonable`` copies nested dicts and lists itself: no ``asdict`` deep copy first (its fields
+        # hold plain values, never dataclasses).
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["blocking"] = self.blocking
         return _jsonable(data)
+
+
+_FIELDS = tuple(f.name for f in fields(CheckResult))
 
 
 @dataclass(slots=True)

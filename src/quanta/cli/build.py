@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
-from quanta.cli.output import console
+from quanta.cli.output import console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -28,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
         result = Mesh(mesh).plan(selectors or (), force=force)
         if _format(fmt) == "json":
-            console().print_json(json.dumps(result.to_dict()))
+            print_json(result.to_dict())
         else:
             render_plan(console(), result)
 
@@ -52,7 +51,7 @@ def register(app: typer.Typer) -> None:
         target = Mesh(mesh)
         if _format(fmt) == "json":
             result = target.build(selectors or (), jobs=jobs, force=force)
-            console().print_json(json.dumps(result.to_dict(), default=str))
+            print_json(result.to_dict())
         else:
             with BuildProgress(console()) as progress:
                 result = target.build(selectors or (), jobs=jobs, force=force, on_event=progress.handle)

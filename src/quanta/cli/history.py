@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from quanta.cli.output import console
+from quanta.cli.output import console, print_json
 
 MESH_OPTION = typer.Option(Path("."), "--mesh", help="The mesh folder, or any folder inside it.")
 
@@ -44,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
         entries = Mesh(mesh).status()
         if fmt == "json":
-            console().print_json(json.dumps(entries, default=str))
+            print_json(entries)
             return
         table = Table(title="Product status", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
         for column in ("product", "version", "published", "last run", "certified", "warnings"):
@@ -84,7 +83,7 @@ def register(app: typer.Typer) -> None:
 
         entries = Mesh(mesh).runs(product, limit=limit)
         if fmt == "json":
-            console().print_json(json.dumps(entries, default=str))
+            print_json(entries)
             return
         table = Table(title="Build runs", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1))
         for column in ("started", "product", "status", "pass", "warn", "fail", "s"):
@@ -110,7 +109,7 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--format {fmt!r} is not known: use tree, json or mermaid")
         tree = Mesh(mesh).lineage(product)
         if fmt == "json":
-            console().print_json(json.dumps(tree))
+            print_json(tree)
         elif fmt == "mermaid":
             console().print(lineage_mermaid(tree), markup=False, highlight=False)
         else:

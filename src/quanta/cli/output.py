@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from quanta.errors import QuantaError
 
@@ -21,6 +22,22 @@ def err_console():
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as JSON (2-space indent, non-ASCII kept, other types through ``str``) to stdout.
+
+    On a terminal Rich colours it; otherwise (a pipe or a file, as scripts read it) the same text is
+    written as is: Rich's highlighting costs seconds on a large document such as a build's result.
+    """
+    import json
+    import sys
+
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    if sys.stdout.isatty():
+        console().print_json(text)
+    else:
+        sys.stdout.write(text + "\n")
 
 
 def print_error(error: QuantaError) -> None:

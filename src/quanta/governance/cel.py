@@ -12,6 +12,8 @@ fast enough for a mesh of hundreds of products (``benchmarks/governance.py``):
   transformation celpy's documentation invites; it halves evaluation time and is checked against the
   untransformed tree by ``tests/governance/test_cel.py``.
 * documents are converted to CEL values once (:func:`to_cel`) and shared by every rule.
+* celpy's Lark parser is loaded from a per-user cache instead of being built by every process
+  (:mod:`quanta.governance.cel_parser`).
 
 Besides the standard CEL functions, rules may call the helpers in :data:`FUNCTIONS` (documented in
 ``docs/governance.md``): ``custom(doc, name)``, ``tagged(doc, tag)``, ``sensitive(property)``,
@@ -34,11 +36,20 @@ class CelEvaluationError(Exception):
     """A rule could not be evaluated on a document (a type error, a missing field used without ``has``)."""
 
 
+_ready = False
+
+
 def _celpy():
+    global _ready
     import celpy
 
-    # celpy logs every evaluation error at ERROR level with a traceback; our report carries them instead.
-    logging.getLogger("celpy").setLevel(logging.CRITICAL)
+    if not _ready:
+        from quanta.governance import cel_parser
+
+        # celpy logs every evaluation error at ERROR level with a traceback; our report carries them.
+        logging.getLogger("celpy").setLevel(logging.CRITICAL)
+        cel_parser.install()  # the grammar analysed once per machine, not once per process
+        _ready = True
     return celpy
 
 

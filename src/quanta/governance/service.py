@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,13 @@ def _reader(mesh_root: Path) -> Any:
 
 
 def last_published(
-    reader: Any, domain: str, product: str, descriptor: Any, contract_ids: list[str]
+    reader: Any,
+    domain: str,
+    product: str,
+    descriptor: Any,
+    contract_ids: list[str],
+    *,
+    loaded: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The last published version of each of a product's contracts, read from the registry.
 
@@ -49,6 +56,9 @@ def last_published(
         domain: the product's domain; ``product``: its name (folder).
         descriptor: the ODPS descriptor (document or ``dict``): its output ports name the contracts.
         contract_ids: the contracts to look up.
+        loaded: contracts already loaded from files, by their exact text; a recorded text found here is
+            not parsed again (a build passes the product's own contract files: an unchanged contract is
+            the same document).
 
     Returns:
         ``{contract id: Contract}``.
@@ -75,7 +85,8 @@ def last_published(
             recorded = reader.contracts(contract_id)
             text = recorded[0].raw_yaml if recorded else None
         if text is not None:
-            out[contract_id] = load_contract(text)
+            known = (loaded or {}).get(text)
+            out[contract_id] = known if known is not None else load_contract(text)
     return out
 
 

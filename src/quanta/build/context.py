@@ -1,8 +1,9 @@
 """The state one product's build carries from stage to stage.
 
 A :class:`ProductRun` is created by the runner for each product that runs; every stage reads what the
-previous ones left in it and adds its own typed result. It owns the product's DuckDB engine (one
-connection per product, so products run in parallel threads without sharing state).
+previous ones left in it and adds its own typed result. It owns the product's engine (one DuckDB
+connection or one isolated Spark session per product, so products run in parallel threads without sharing
+state).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class ProductRun:
         governance: the build's :class:`~quanta.build.certify.Governance` (policies and registry), given
             by the certification finisher when the product starts; ``None`` outside a recorded build.
         certification: the product's ``quanta.governance.Certification`` once certified.
+        pending_notices: major-change notices owed if the product publishes
+            (:class:`quanta.build.notify.PendingNotice`, set by the ``certify`` stage).
+        notices: the major-change events sent (payloads, with the consumers listed).
     """
 
     workspace: Workspace
@@ -116,6 +120,8 @@ class ProductRun:
     begun: bool | None = None
     governance: Any = None
     certification: Any = None
+    pending_notices: list[Any] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def storage_options(self) -> dict[str, str] | None:
@@ -141,10 +147,16 @@ class ProductRun:
         return found
 
     def open_engine(self) -> Any:
-        """Return the product's DuckDB engine, taking it from the build's pool on first use."""
+        """Return the product's engine (DuckDB or Spark, as the mesh chooses for it), taken from the
+        build's pool on first use."""
         if self.engine is None:
-            self.engine = self.engines.acquire()
+            self.engine = self.engines.acquire(self.engine_name)
         return self.engine
+
+    @property
+    def engine_name(self) -> str:
+        """The engine this product runs on: ``"duckdb"`` or ``"spark"`` (``Workspace.engine_of``)."""
+        return self.workspace.engine_of(self.product)
 
     def cleanup(self) -> None:
         """Remove this run's staging folder (staged files are either published or discarded)."""

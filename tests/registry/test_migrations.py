@@ -123,3 +123,44 @@ def test_an_up_to_date_registry_opens_again_and_an_older_one_is_upgraded(tmp_pat
     engine = create_engine(url)
     assert current_revision(engine) == head_revision()
     engine.dispose()
+
+
+def test_a_process_waiting_to_migrate_a_sqlite_registry_finds_it_migrated(tmp_path: Path) -> None:
+    """Alembic commits after each revision on SQLite, so migrating processes take turns under a file
+    lock for the whole upgrade, and one that waited reads the revision again instead of re-applying it
+    ("table ... already exists")."""
+    import subprocess
+    import sys
+    import time
+
+    from alembic import command
+
+    from quanta.registry.locks import MeshLock
+    from quanta.registry.migrate import alembic_config
+
+    database = tmp_path / "registry.db"
+    url = f"sqlite:///{database}"
+    lock = MeshLock(tmp_path / "registry.db.migrate.lock", timeout=0)
+    lock.acquire()
+    try:
+        waiting = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"from quanta.registry import open_registry\nopen_registry({url!r}).close()",
+            ],
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(2.0)
+        assert waiting.poll() is None, "the second process must wait for the migration lock"
+        engine = create_engine(url)  # this process, holding the lock, migrates meanwhile
+        with engine.connect() as conn:
+            command.upgrade(alembic_config(conn), "head")
+            conn.commit()
+        engine.dispose()
+    finally:
+        lock.release()
+    _, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err.decode()
+    with open_registry(url) as registry:
+        assert registry.products() == []

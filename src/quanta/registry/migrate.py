@@ -65,12 +65,16 @@ HEAD_REVISION = "0004_accounts"
 
 def _at_head(engine: Engine) -> bool:
     """Tell, with plain SQL, whether the database is exactly at :data:`HEAD_REVISION`."""
+    with engine.connect() as conn:
+        return _connection_at_head(conn)
+
+
+def _connection_at_head(conn: Connection) -> bool:
     from sqlalchemy import inspect, text
 
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return False
-        rows = conn.execute(text("SELECT version_num FROM alembic_version")).fetchall()
+    if not inspect(conn).has_table("alembic_version"):
+        return False
+    rows = conn.execute(text("SELECT version_num FROM alembic_version")).fetchall()
     return [row[0] for row in rows] == [HEAD_REVISION]
 
 
@@ -84,7 +88,26 @@ def current_revision(engine: Engine) -> str | None:
 
 @contextmanager
 def _migration_lock(conn: Connection) -> Iterator[None]:
-    if conn.dialect.name == "postgresql":
+    """Let one process at a time migrate the registry.
+
+    On SQLite Alembic commits after each revision (SQLite DDL is not "transactional DDL" for Alembic), so
+    ``BEGIN IMMEDIATE`` alone would let a second process slip in between two revisions of the first and
+    apply one again ("table ... already exists"). An ``flock`` on a file beside the database is held for
+    the whole upgrade; the revision is read again once it is held.
+    """
+    from quanta.registry.db import sqlite_path
+
+    path = sqlite_path(conn.engine.url) if conn.dialect.name == "sqlite" else None
+    if path is not None:
+        from quanta.registry.locks import MeshLock
+
+        lock = MeshLock(path.with_name(path.name + ".migrate.lock"), timeout=None)
+        lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
+    elif conn.dialect.name == "postgresql":
         from sqlalchemy import text
 
         from quanta.registry.locks import advisory_key
@@ -130,6 +153,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     if revision == "head" and current == script.get_current_head():
         return
     with engine.connect().execution_options(quanta_write=True) as conn, _migration_lock(conn):
+        if revision == "head" and _connection_at_head(conn):  # another process migrated it meanwhile
+            return
         command.upgrade(alembic_config(conn), revision)
         conn.commit()
 

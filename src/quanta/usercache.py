@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 
 #: Values of ``QUANTA_CACHE_DIR`` that turn the per-user caches off.
@@ -33,7 +34,7 @@ def write_atomic(path: Path, text: str) -> bool:
     Readers see the old file or the new one, never half of one. Returns False (and leaves nothing
     behind) when the folder cannot be written: a cache that cannot be saved is only slower.
     """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_text(text, encoding="utf-8")

@@ -49,33 +49,33 @@ PORT = PortInfo(
 
 def test_sensitive_columns_are_hashed_or_nulled(snapshot) -> None:
     result = prepare_port(PORT, snapshot, columns=None, pii=False, salt="s")
-    rows = result.data.to_pydict()
+    rows = result.data.read_all().to_pydict()
     assert rows["email"] == [
         hashlib.sha256(f"s{e}".encode()).hexdigest() if e else None
         for e in ["a@x.org", "b@x.org", None, "d@x.org"]
     ]
     assert rows["salary"] == [None, None, None, None]
-    assert result.data.schema.field("salary").type == pa.float64()
+    assert result.data.read_all().schema.field("salary").type == pa.float64()
     assert rows["origin"] == ["JFK", "LGA", "JFK", "EWR"]
     assert set(result.masked) == {"email", "salary"}
 
 
 def test_pii_grant_shows_values(snapshot) -> None:
     result = prepare_port(PORT, snapshot, columns=None, pii=True)
-    assert result.data.column("email").to_pylist()[0] == "a@x.org"
+    assert result.data.read_all().column("email").to_pylist()[0] == "a@x.org"
     assert result.masked == ()
 
 
 def test_row_filters_keep_rows_matching_any_agreement(snapshot) -> None:
     result = prepare_port(PORT, snapshot, columns=["id"], pii=False, row_filters=["origin = 'JFK'", "id = 4"])
-    assert sorted(result.data.column("id").to_pylist()) == [1, 3, 4]
+    assert sorted(result.data.read_all().column("id").to_pylist()) == [1, 3, 4]
     assert result.columns == ("id",)
 
 
 def test_row_filter_on_a_masked_column_filters_on_the_real_value(snapshot) -> None:
     result = prepare_port(PORT, snapshot, columns=None, pii=False, row_filters=["salary > 250"])
-    assert sorted(result.data.column("id").to_pylist()) == [3, 4]
-    assert result.data.column("salary").to_pylist() == [None, None]
+    assert sorted(result.data.read_all().column("id").to_pylist()) == [3, 4]
+    assert result.data.read_all().column("salary").to_pylist() == [None, None]
 
 
 @pytest.mark.parametrize(

@@ -47,3 +47,20 @@ def page():
         yield context.new_page()
         context.close()
         browser.close()
+
+
+#: The password of the local account the ``account`` fixture gives ``olga``.
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture()
+def account(site, tmp_path: Path, monkeypatch) -> str:
+    """Give team member ``olga`` of the served mesh a local account; returns the site's base URL."""
+    from quanta.access import accounts
+    from quanta.access.session import open_service
+
+    monkeypatch.delenv("QUANTA_REGISTRY_URL", raising=False)
+    service = open_service(tmp_path / "mesh")
+    accounts.set_password(service, "olga", PASSWORD)
+    service.store.engine.dispose()
+    return site

@@ -6,22 +6,8 @@ import re
 from pathlib import Path
 
 import httpx
-import pytest
 
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture()
-def account(site, tmp_path: Path, monkeypatch) -> str:
-    """Give team member ``olga`` of the served mesh a local account; returns the site's base URL."""
-    from quanta.access import accounts
-    from quanta.access.session import open_service
-
-    monkeypatch.delenv("QUANTA_REGISTRY_URL", raising=False)
-    service = open_service(tmp_path / "mesh")
-    accounts.set_password(service, "olga", PASSWORD)
-    service.store.engine.dispose()
-    return site
+from tests.web.conftest import PASSWORD
 
 
 def _form_csrf(http: httpx.Client) -> str:

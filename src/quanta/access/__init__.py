@@ -27,6 +27,7 @@ _EXPORTS = {
     "Decision": "quanta.access.authorizer",
     "QueryRefused": "quanta.access.guard",
     "QueryResult": "quanta.access.enforce",
+    "QueryStream": "quanta.access.enforce",
     "SnapshotNotFound": "quanta.access.enforce",
     "AuditEntry": "quanta.access.store",
     "InvalidToken": "quanta.access.tokens",

@@ -17,7 +17,7 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
-from quanta.errors import UsageError
+from quanta.errors import AccessDenied, UsageError
 
 if TYPE_CHECKING:
     from quanta.access.authorizer import PrincipalRef
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_LENGTH",
     "AccountError",
+    "WrongPassword",
+    "change_password",
     "disable",
     "hash_password",
     "password_matches",
@@ -45,6 +47,10 @@ _DUMMY_HASH: str | None = None
 
 class AccountError(UsageError):
     """A local account cannot be created or changed (unknown principal, team, short password ...)."""
+
+
+class WrongPassword(AccessDenied):
+    """The current password given to change a password is not the account's (or there is no account)."""
 
 
 def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
@@ -130,6 +136,33 @@ def set_password(service: AccessService, username: str, password: str) -> None:
         else:
             account.password_hash, account.disabled, account.updated_at = hashed, False, now
     service._audit(ref.name, "account", "allow", reason="password set")
+
+
+def change_password(service: AccessService, username: str, current: str, new: str) -> None:
+    """Self-service: replace the password of ``username``'s local account, proving the current one first.
+
+    Args:
+        service: the access service of the mesh.
+        username: the account's principal (the caller: one changes one's own password only).
+        current: the password the account has now.
+        new: the new password, at least :data:`MIN_LENGTH` characters and different from ``current``.
+
+    Raises:
+        WrongPassword: ``current`` is wrong, or ``username`` has no enabled account (same message and
+            cost either way; the refusal is audited).
+        AccountError: the new password is too short or is the current one.
+    """
+    if len(new) < MIN_LENGTH:
+        raise AccountError(f"the new password is too short: use at least {MIN_LENGTH} characters")
+    if new == current:
+        raise AccountError("the new password is the current one: choose another")
+    if verify(service, username, current) is None:
+        service._audit(username, "account", "deny", reason="password change refused: wrong current password")
+        raise WrongPassword(
+            "the current password is wrong (an account without a password is set up by an administrator "
+            f"with `quanta account set-password {username}`)"
+        )
+    set_password(service, username, new)
 
 
 def disable(service: AccessService, username: str) -> None:

@@ -1,38 +1,56 @@
 """The enforced query path: guard → authorize → mask and filter → sandbox → audit.
 
-:func:`run_query` is what :meth:`AccessService.query` (and so ``quanta query``, ``quanta.connect`` and the
-HTTP API) runs for every statement:
+:func:`run_query_stream` is what :meth:`AccessService.stream` (the HTTP API) and, through
+:func:`run_query`, :meth:`AccessService.query` (``quanta query``, ``quanta.connect``) run for every
+statement:
 
 1. :func:`quanta.access.guard.guard` parses the statement and refuses anything but a read of ports;
 2. the Cedar authorizer decides ``query`` and ``readPii`` for each port from the principal's active
    agreements, the built-in and the mesh's policies; one denied port denies the statement;
-3. each port's snapshot (latest, ``@vN`` or ``AS OF``) is read from its Delta table, masked and
-   filtered in its own sealed sandbox (:func:`quanta.access.masking.prepare_port`);
-4. the rewritten statement runs in a fresh sealed sandbox that holds only that prepared data;
-5. the decision (allow or deny, ports, columns, masked columns, purposes, statement hash) is appended
-   to the audit log — denials included.
+3. each port's snapshot (latest, ``@vN`` or ``AS OF``) is opened from its Delta table and masked and
+   filtered in the masking sandbox (:func:`quanta.access.masking.prepare_port`);
+4. the decision (allow or deny, ports, columns, masked columns, purposes, statement hash) is appended
+   to the audit log — denials included;
+5. the rewritten statement (with the caller's row limit added in SQL) runs in a fresh sealed sandbox that
+   holds only that prepared data. Its result is a stream of record batches: the snapshot is read, masked,
+   queried and handed over batch by batch, so a port of any size is served in bounded memory. A plain
+   read of one port (``SELECT * FROM port [LIMIT n]``, what the HTTP API's data endpoint sends) has
+   nothing left to compute after masking: its rows stream straight from the masking sandbox, with the
+   limit in the masking ``SELECT``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from quanta.access.catalog import UnknownPort
 from quanta.access.guard import GuardedStatement, PortRef, QueryRefused, guard
-from quanta.access.masking import prepare_port
+from quanta.access.masking import BATCH_ROWS, prepare_port
 from quanta.access.store import AuditEntry
 from quanta.errors import AccessDenied, QuantaError
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from sqlglot import exp
 
     from quanta.access.authorizer import Decision, PrincipalRef
     from quanta.access.catalog import PortInfo
     from quanta.access.service import AccessService
 
-__all__ = ["PolicyStep", "QueryResult", "SnapshotNotFound", "policy_step", "read_snapshot", "run_query"]
+__all__ = [
+    "PolicyStep",
+    "QueryResult",
+    "QueryStream",
+    "SnapshotNotFound",
+    "policy_step",
+    "port_statement",
+    "read_snapshot",
+    "run_query",
+    "run_query_stream",
+]
 
 
 class SnapshotNotFound(QuantaError):
@@ -175,14 +193,138 @@ def _parse_time(text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class QueryStream:
+    """The result of an enforced query, read batch by batch (what the HTTP API streams).
+
+    Iterating yields ``pyarrow.RecordBatch`` objects of at most the requested batch size, produced as they
+    are read: the snapshot is scanned, masked, filtered and queried while the caller consumes. The first
+    batch is computed when the stream is opened, so statement errors surface before anything is sent.
+    Close the stream (or use it as a context manager) to release its sandboxes; reading to the end closes
+    it too.
+
+    Attributes:
+        schema: the Arrow schema of the rows.
+        ports: the ``domain.product.port`` names read.
+        columns: per port, the columns exposed to the statement.
+        masked: per port, the columns that were masked.
+        agreements: ids of the agreements that granted access.
+        statement_hash: SHA-256 of the statement.
+        audit_id: the audit log entry of the decision.
+        rows: rows handed out so far.
+    """
+
+    def __init__(
+        self,
+        reader: pa.RecordBatchReader,
+        resources: list[Any],
+        *,
+        ports: tuple[str, ...],
+        columns: dict[str, list[str]],
+        masked: dict[str, list[str]],
+        agreements: tuple[str, ...],
+        statement_hash: str,
+        audit_id: int | None,
+    ) -> None:
+        self.schema: pa.Schema = reader.schema
+        self.ports = ports
+        self.columns = columns
+        self.masked = masked
+        self.agreements = agreements
+        self.statement_hash = statement_hash
+        self.audit_id = audit_id
+        self.rows = 0
+        self._reader = reader
+        self._resources = resources
+        self._closed = False
+        try:
+            self._first: pa.RecordBatch | None = reader.read_next_batch()
+        except StopIteration:
+            self._first = None
+        except BaseException:
+            self.close()
+            raise
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        if self._closed:
+            return
+        try:
+            if self._first is not None:
+                batch, self._first = self._first, None
+                self.rows += batch.num_rows
+                yield batch
+            for batch in self._reader:
+                self.rows += batch.num_rows
+                yield batch
+        finally:
+            self.close()
+
+    def read_all(self) -> pa.Table:
+        """Read the remaining rows into one Arrow table and close the stream."""
+        import pyarrow as pa
+
+        return pa.Table.from_batches(list(self), schema=self.schema)
+
+    def close(self) -> None:
+        """Release the sandboxes (idempotent; a stream closed early hands out no more rows)."""
+        resources, self._resources = self._resources, []
+        self._first = None
+        self._closed = True
+        for resource in reversed(resources):
+            resource.close()
+
+    def __enter__(self) -> QueryStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_query(service: AccessService, principal: PrincipalRef, statement: str) -> QueryResult:
-    """Run one statement as ``principal``; see the module docstring for the steps.
+    """Run one statement as ``principal`` and return every row; see the module docstring for the steps.
 
     Raises:
         QueryRefused, AccessDenied, UnknownPort: refused or denied (recorded in the audit log).
         SnapshotNotFound: a port has no snapshot at the version asked for (recorded as a denial: nothing
             was served).
         SandboxError: the statement failed while running (e.g. an unknown column).
+    """
+    with run_query_stream(service, principal, statement) as stream:
+        table = stream.read_all()
+    return QueryResult(
+        table,
+        stream.ports,
+        stream.columns,
+        stream.masked,
+        stream.agreements,
+        stream.statement_hash,
+        stream.audit_id,
+    )
+
+
+def run_query_stream(
+    service: AccessService,
+    principal: PrincipalRef,
+    statement: str,
+    *,
+    limit: int | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> QueryStream:
+    """Open one statement as ``principal`` as a stream of record batches; see the module docstring.
+
+    Args:
+        service: the access service.
+        principal: who asks.
+        statement: one read query over ports named ``domain.product.port``.
+        limit: at most this many rows (added to the statement in SQL: the sandbox stops reading there).
+        batch_rows: rows per record batch.
+
+    Returns:
+        The open stream (close it, or read it to the end).
+
+    Raises:
+        QueryRefused, AccessDenied, UnknownPort: refused or denied (recorded in the audit log).
+        SnapshotNotFound: a port has no snapshot at the version asked for (recorded as a denial).
+        SandboxError: the statement failed to bind or to produce its first rows.
     """
     from quanta.access.guard import statement_hash
     from quanta.engine.sandbox import SandboxedConnection
@@ -203,59 +345,159 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
     purposes: list[str] = []
     granted: list[str] = []
     prepared = {}
+    resources: list[Any] = []
     agreements = {a.id: a for a in service.active_agreements(principal)}
-    for ref, info in step.ports.items():
-        decision = step.decisions[info.key]
-        used = [agreements[i] for i in decision.agreements if i in agreements]
-        builtin_or_custom = len(decision.reasons) > len(decision.agreements)
-        filters = (
-            None
-            if builtin_or_custom or any(a.row_filter is None for a in used)
-            else [a.row_filter for a in used]
-        )
-        try:
-            dataset = read_snapshot(service, info, ref)
-        except SnapshotNotFound as error:
-            service.store.append_audit(
-                AuditEntry(
-                    principal.name,
-                    "query",
-                    "deny",
-                    ports=(info.key,),
-                    statement_hash=digest,
-                    reason=error.message,
-                )
+    whole_port = _whole_port(step, limit)
+    try:
+        for ref, info in step.ports.items():
+            decision = step.decisions[info.key]
+            used = [agreements[i] for i in decision.agreements if i in agreements]
+            builtin_or_custom = len(decision.reasons) > len(decision.agreements)
+            filters = (
+                None
+                if builtin_or_custom or any(a.row_filter is None for a in used)
+                else [a.row_filter for a in used]
             )
-            raise
-        wanted = step.statement.columns_of(list(dataset.schema.names))
-        result = prepare_port(info, dataset, columns=wanted, pii=decision.pii, row_filters=filters)
-        prepared[ref] = result
-        columns.setdefault(info.key, [])
-        columns[info.key] = sorted(set(columns[info.key]) | set(result.columns))
-        masked[info.key] = sorted(set(masked.get(info.key, [])) | set(result.masked))
-        for agreement in used:
-            if agreement.id not in granted:
-                granted.append(agreement.id)
-                purposes.append(agreement.purpose)
-    audit_id = service.store.append_audit(
-        AuditEntry(
-            principal.name,
-            "query",
-            "allow",
-            ports=tuple(dict.fromkeys(info.key for info in step.ports.values())),
-            columns=columns,
-            masked=masked,
-            purpose="; ".join(dict.fromkeys(purposes)) or None,
-            statement_hash=digest,
-            agreements=tuple(granted),
+            try:
+                dataset = read_snapshot(service, info, ref)
+            except SnapshotNotFound as error:
+                service.store.append_audit(
+                    AuditEntry(
+                        principal.name,
+                        "query",
+                        "deny",
+                        ports=(info.key,),
+                        statement_hash=digest,
+                        reason=error.message,
+                    )
+                )
+                raise
+            wanted = step.statement.columns_of(list(dataset.schema.names))
+            result = prepare_port(
+                info,
+                dataset,
+                columns=wanted,
+                pii=decision.pii,
+                row_filters=filters,
+                batch_rows=batch_rows,
+                limit=whole_port[1] if whole_port else None,
+            )
+            resources.append(result.data)
+            prepared[ref] = result
+            columns.setdefault(info.key, [])
+            columns[info.key] = sorted(set(columns[info.key]) | set(result.columns))
+            masked[info.key] = sorted(set(masked.get(info.key, [])) | set(result.masked))
+            for agreement in used:
+                if agreement.id not in granted:
+                    granted.append(agreement.id)
+                    purposes.append(agreement.purpose)
+        audit_id = service.store.append_audit(
+            AuditEntry(
+                principal.name,
+                "query",
+                "allow",
+                ports=tuple(dict.fromkeys(info.key for info in step.ports.values())),
+                columns=columns,
+                masked=masked,
+                purpose="; ".join(dict.fromkeys(purposes)) or None,
+                statement_hash=digest,
+                agreements=tuple(granted),
+            )
         )
+        if whole_port:
+            (only,) = prepared.values()
+            reader = only.data.reader()
+        else:
+            box = SandboxedConnection(service.sandbox_limits)
+            resources.append(box)
+            for ref, relation in step.relations.items():
+                box.register(relation, prepared[ref].data)
+            box.seal()
+            sql = step.sql if limit is None else _limited(step.statement.expression, limit)
+            reader = box.stream(sql, batch_rows)
+    except BaseException:
+        for resource in reversed(resources):
+            resource.close()
+        raise
+    return QueryStream(
+        reader,
+        resources,
+        ports=tuple(columns),
+        columns=columns,
+        masked=masked,
+        agreements=tuple(granted),
+        statement_hash=digest,
+        audit_id=audit_id,
     )
-    with SandboxedConnection(service.sandbox_limits) as box:
-        for ref, relation in step.relations.items():
-            box.register(relation, prepared[ref].data)
-        box.seal()
-        table = box.query(step.sql)
-    return QueryResult(table, tuple(columns), columns, masked, tuple(granted), digest, audit_id)
+
+
+def port_statement(port: str) -> str:
+    """``SELECT * FROM "domain"."product"."port"`` for ``port`` = ``domain.product.port`` (quoted by sqlglot)."""
+    from sqlglot import exp
+
+    domain, product, name = port.split(".")
+    table = exp.Table(
+        this=exp.to_identifier(name, quoted=True),
+        db=exp.to_identifier(product, quoted=True),
+        catalog=exp.to_identifier(domain, quoted=True),
+    )
+    return exp.select("*").from_(table).sql(dialect="duckdb")
+
+
+def _whole_port(step: PolicyStep, limit: int | None) -> tuple[bool, int | None] | None:
+    """``(True, rows)`` when the statement only reads one port whole: ``SELECT * FROM port [LIMIT n]``.
+
+    ``rows`` is the smaller of ``n`` and ``limit`` (``None``: every row). Such a statement computes nothing
+    over the masked rows, so they need not pass through the consumer's sandbox. Anything else (a column
+    list, a filter, a join, an order, an offset, a CTE, ...) returns ``None``.
+    """
+    from sqlglot import exp
+
+    tree = step.statement.expression
+    if len(step.relations) != 1 or not isinstance(tree, exp.Select):
+        return None
+    if len(tree.expressions) != 1 or not isinstance(tree.expressions[0], exp.Star):
+        return None
+    if any(tree.expressions[0].args.values()):  # EXCLUDE, REPLACE, RENAME
+        return None
+    if any(value for key, value in tree.args.items() if key not in {"expressions", "from", "from_", "limit"}):
+        return None
+    clause = tree.args.get("from") or tree.args.get("from_")
+    source = clause.this if clause is not None else None
+    if not isinstance(source, exp.Table):
+        return None
+    if any(value for key, value in source.args.items() if key not in {"this", "db", "catalog", "alias"}):
+        return None
+    current = tree.args.get("limit")
+    if current is None:
+        return True, limit
+    if not (isinstance(current, exp.Limit) and current.expression.is_int):
+        return None
+    rows = current.expression.to_py()
+    return True, rows if limit is None else min(rows, limit)
+
+
+def _limited(tree: exp.Expression, limit: int) -> str:
+    """The rewritten statement ``tree`` with at most ``limit`` rows, as DuckDB SQL.
+
+    A query without a ``LIMIT`` (or with a larger literal one) gets ``LIMIT limit``; anything else (an
+    expression, ``FETCH FIRST``, a percentage) is wrapped as ``SELECT * FROM (...) LIMIT limit``.
+    """
+    from sqlglot import exp
+
+    current = tree.args.get("limit")
+    if isinstance(tree, exp.Query) and (
+        current is None
+        or (
+            isinstance(current, exp.Limit)
+            and current.expression.is_int
+            and current.expression.to_py() > limit
+        )
+    ):
+        return tree.limit(limit, copy=True).sql(dialect="duckdb")
+    if isinstance(current, exp.Limit) and current.expression.is_int:
+        return tree.sql(dialect="duckdb")
+    return exp.select("*").from_(tree.subquery("__quanta_limited")).limit(limit).sql(dialect="duckdb")
 
 
 def _mentioned_ports(statement: str) -> tuple[str, ...]:

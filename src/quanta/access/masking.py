@@ -1,10 +1,12 @@
 """Masking of sensitive properties and row filters, applied before data reaches a consumer's sandbox.
 
-For each port a statement reads, :func:`prepare_port` runs one ``SELECT`` in its own sealed sandbox over
-the published Delta snapshot: sensitive columns are replaced by their mask unless the agreement grants PII
-access, the agreements' row filters become the ``WHERE`` clause, and only the result (Arrow) is handed to
-the consumer's sandbox. The consumer's statement therefore never sees unmasked or filtered-out values,
-whatever it does.
+For each port a statement reads, :func:`prepare_port` builds one ``SELECT`` over the published Delta
+snapshot: sensitive columns are replaced by their mask unless the agreement grants PII access, and the
+agreements' row filters become the ``WHERE`` clause. It runs in the masking sandbox (a sealed DuckDB
+database of its own, never reachable by consumer SQL), and only its result is handed to the consumer's
+sandbox, as a :class:`MaskedStream`: an Arrow stream that the consumer's sandbox reads batch by batch,
+each scan running the masking ``SELECT`` again, so nothing is materialised in between. The consumer's
+statement therefore never sees unmasked or filtered-out values, whatever it does.
 
 Masks (chosen per property by the ODCS custom property ``quantaMask``):
 
@@ -17,9 +19,10 @@ Masks (chosen per property by the ODCS custom property ``quantaMask``):
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from quanta.access.catalog import PortInfo
 from quanta.access.guard import QueryRefused
@@ -28,11 +31,96 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from sqlglot import exp
 
-__all__ = ["SALT_ENV", "PreparedPort", "masked_columns", "prepare_port", "projection", "validate_row_filter"]
+    from quanta.engine.sandbox import SandboxedConnection
+
+__all__ = [
+    "BATCH_ROWS",
+    "SALT_ENV",
+    "MaskedStream",
+    "PreparedPort",
+    "masked_columns",
+    "prepare_port",
+    "projection",
+    "validate_row_filter",
+]
 
 #: Environment variable holding the salt of hashed masks.
 SALT_ENV = "QUANTA_MASKING_SALT"
 RAW_RELATION = "__quanta_raw"
+#: Rows per Arrow record batch on the streamed path.
+BATCH_ROWS = 65_536
+
+_MASKING: SandboxedConnection | None = None
+_MASKING_LOCK = threading.Lock()
+
+
+def _masking_sandbox() -> SandboxedConnection:
+    """The process's masking sandbox: one sealed in-memory DuckDB database, opened on first use.
+
+    Each scan gets its own connection to it (:meth:`SandboxedConnection.session`) in which only that scan's
+    snapshot is registered; consumer SQL never runs here.
+    """
+    global _MASKING
+    with _MASKING_LOCK:
+        if _MASKING is None:
+            from quanta.engine.sandbox import SandboxedConnection
+
+            box = SandboxedConnection()
+            box.seal()
+            _MASKING = box
+        return _MASKING
+
+
+class MaskedStream:
+    """One port's masked, filtered rows as a re-scannable Arrow stream (the Arrow PyCapsule interface).
+
+    Registered into the consumer's sandbox like an Arrow table, it is read batch by batch: every scan (each
+    ``__arrow_c_stream__`` call; a self-join scans twice) opens a session of the masking sandbox, registers
+    the snapshot there and streams the masking ``SELECT``'s result, so memory stays bounded by a few record
+    batches whatever the size of the port.
+
+    Args:
+        dataset: the snapshot (``pyarrow.dataset.Dataset``, ``Table`` or anything DuckDB scans as Arrow).
+        sql: the masking ``SELECT`` over :data:`RAW_RELATION` (built by :func:`prepare_port`).
+        batch_rows: rows per record batch.
+
+    Raises:
+        SandboxError: the masking statement does not bind over the snapshot.
+    """
+
+    def __init__(self, dataset: Any, sql: str, batch_rows: int = BATCH_ROWS) -> None:
+        self.sql = sql
+        self.batch_rows = batch_rows
+        self._dataset = dataset
+        self._sessions: list[Any] = []
+        self.schema: pa.Schema = self._session().schema(sql)
+
+    def _session(self) -> Any:
+        session = _masking_sandbox().session({RAW_RELATION: self._dataset})
+        self._sessions.append(session)
+        return session
+
+    def reader(self) -> pa.RecordBatchReader:
+        """Start one scan: the masked, filtered rows, ``batch_rows`` at a time."""
+        return self._session().stream(self.sql, self.batch_rows)
+
+    def read_all(self) -> pa.Table:
+        """Read every row into one Arrow table (for small results: samples, tests)."""
+        return self.reader().read_all()
+
+    def __arrow_c_schema__(self) -> object:
+        """The Arrow C schema of the rows (lets DuckDB bind without starting a scan)."""
+        return self.schema.__arrow_c_schema__()
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """A new scan as an Arrow C stream capsule (the Arrow PyCapsule interface)."""
+        return self.reader().__arrow_c_stream__(requested_schema)
+
+    def close(self) -> None:
+        """Close every session this stream opened (ends scans still running)."""
+        sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +128,13 @@ class PreparedPort:
     """A port's data as the consumer may see it.
 
     Attributes:
-        data: the masked, filtered rows (Arrow).
+        data: the masked, filtered rows, read lazily (``data.read_all()`` for a table).
         columns: the columns it holds.
         masked: the columns that were masked.
         row_filter: the ``WHERE`` condition applied, as DuckDB SQL, or ``None``.
     """
 
-    data: pa.Table
+    data: MaskedStream
     columns: tuple[str, ...]
     masked: tuple[str, ...]
     row_filter: str | None
@@ -140,8 +228,10 @@ def prepare_port(
     pii: bool,
     row_filters: Sequence[str] | None = None,
     salt: str | None = None,
+    batch_rows: int = BATCH_ROWS,
+    limit: int | None = None,
 ) -> PreparedPort:
-    """Mask and filter one port's snapshot in a sealed sandbox and return the result as Arrow.
+    """Build the masked, filtered view of one port's snapshot, read lazily in the masking sandbox.
 
     Args:
         port: the port and its column rules.
@@ -151,16 +241,16 @@ def prepare_port(
         row_filters: conditions from the agreements that grant access; rows matching any of them are
             kept (``None`` or an empty list keeps every row).
         salt: salt of hashed masks; ``None`` reads :data:`SALT_ENV`.
+        batch_rows: rows per record batch when the data is streamed.
+        limit: at most this many rows (``LIMIT`` of the masking ``SELECT``), for a read of the whole port.
 
     Returns:
-        The prepared data.
+        The prepared data; nothing has been read yet (close ``data`` when done).
 
     Raises:
         QueryRefused: a row filter is invalid.
     """
     from sqlglot import exp
-
-    from quanta.engine.sandbox import SandboxedConnection
 
     available = list(dataset.schema.names)  # type: ignore[attr-defined]
     if columns is None:
@@ -182,8 +272,7 @@ def prepare_port(
         )
         select = select.where(combined)
         where = combined.sql(dialect="duckdb")
-    with SandboxedConnection() as box:
-        box.register(RAW_RELATION, dataset)
-        box.seal()
-        data = box.query(select.sql(dialect="duckdb"))
+    if limit is not None:
+        select = select.limit(int(limit))
+    data = MaskedStream(dataset, select.sql(dialect="duckdb"), batch_rows)
     return PreparedPort(data, tuple(wanted), tuple(masked_columns(port, wanted, pii=pii)), where)

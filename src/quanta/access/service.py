@@ -23,7 +23,7 @@ from quanta.access.workflow import SYSTEM_ACTOR, AgreementWorkflow
 from quanta.errors import AccessDenied, UsageError
 
 if TYPE_CHECKING:
-    from quanta.access.enforce import QueryResult
+    from quanta.access.enforce import QueryResult, QueryStream
     from quanta.engine.sandbox import SandboxLimits
 
 __all__ = ["SYSTEM_ACTOR", "AccessService", "UnknownPrincipal"]
@@ -279,6 +279,28 @@ class AccessService(AgreementWorkflow):
 
         who = principal if isinstance(principal, PrincipalRef) else self.principal(principal)
         return run_query(self, who, statement)
+
+    def stream(
+        self, principal: str | PrincipalRef, statement: str, *, limit: int | None = None
+    ) -> QueryStream:
+        """Like :meth:`query`, but the rows come batch by batch as they are read (for serving large results).
+
+        Args:
+            principal: who asks (a name or a resolved principal).
+            statement: one read query over ports named ``domain.product.port``.
+            limit: at most this many rows (applied in SQL).
+
+        Returns:
+            The open stream of record batches; close it (or read it to the end) to release its sandboxes.
+
+        Raises:
+            QueryRefused, AccessDenied, UnknownPort: as :meth:`query` (recorded in the audit log).
+            SandboxError: the statement failed to bind or to produce its first rows.
+        """
+        from quanta.access.enforce import run_query_stream
+
+        who = principal if isinstance(principal, PrincipalRef) else self.principal(principal)
+        return run_query_stream(self, who, statement, limit=limit)
 
     def audit(self, **filters: Any) -> list[AuditEntry]:
         """Return audit entries, newest first (filters of :meth:`AccessStore.audit`)."""

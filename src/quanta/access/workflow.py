@@ -365,23 +365,17 @@ class AgreementWorkflow:
             limit: at most this many rows (``None``: all).
 
         Returns:
-            A ``pyarrow.RecordBatchReader`` over the rows.
+            A ``pyarrow.RecordBatchReader`` over the rows, produced as it is read.
 
         Raises:
             AccessDenied, UnknownPort, SnapshotNotFound: as :meth:`query`.
         """
-        from sqlglot import exp
+        import pyarrow as pa
 
-        info = self.catalog.port(port)
-        table = exp.Table(
-            this=exp.to_identifier(info.name, quoted=True),
-            db=exp.to_identifier(info.product, quoted=True),
-            catalog=exp.to_identifier(info.domain, quoted=True),
-        )
-        select = exp.select("*").from_(table)
-        if limit is not None:
-            select = select.limit(int(limit))
-        return self.query(principal, select.sql(dialect="duckdb")).table.to_reader()
+        from quanta.access.enforce import port_statement
+
+        stream = self.stream(principal, port_statement(self.catalog.port(port).key), limit=limit)  # type: ignore[attr-defined]
+        return pa.RecordBatchReader.from_batches(stream.schema, iter(stream))
 
     def edges(self) -> list[tuple[str, str, str]]:
         """Return the mesh edges that agreements make: ``(consumer, port, agreement id)`` per active one.

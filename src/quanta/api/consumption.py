@@ -90,25 +90,21 @@ def decide(
     return changed.to_dict()
 
 
+def read_stream(services: Services, caller: Caller, port: str, limit: int | None) -> Any:
+    """The rows of ``port`` the caller may see (masked, filtered, audited) as an open ``QueryStream``."""
+    from quanta.access.enforce import port_statement
+
+    return _access(services).stream(caller.name, port_statement(port), limit=limit)
+
+
 def read(services: Services, caller: Caller, port: str, limit: int | None) -> Any:
     """The rows of ``port`` the caller may see (masked, filtered, audited), as an Arrow table."""
-    from sqlglot import exp
-
-    domain, product, name = port.split(".")
-    table = exp.Table(
-        this=exp.to_identifier(name, quoted=True),
-        db=exp.to_identifier(product, quoted=True),
-        catalog=exp.to_identifier(domain, quoted=True),
-    )
-    select = exp.select("*").from_(table)
-    if limit is not None:
-        select = select.limit(int(limit))
-    return _access(services).query(caller.name, select.sql(dialect="duckdb")).table
+    return read_stream(services, caller, port, limit).read_all()
 
 
-def query(services: Services, caller: Caller, statement: str) -> Any:
-    """Run ``statement`` through the enforced path; returns the access layer's ``QueryResult``."""
-    return _access(services).query(caller.name, statement)
+def query(services: Services, caller: Caller, statement: str, limit: int | None = None) -> Any:
+    """Run ``statement`` through the enforced path; returns the access layer's open ``QueryStream``."""
+    return _access(services).stream(caller.name, statement, limit=limit)
 
 
 def sample(services: Services, caller: Caller, port: str, limit: int) -> tuple[list[str], list[tuple]]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from quanta.api import runtime
 from quanta.api.catalog import Catalog, ProductInfo, load_catalog
 from quanta.api.search import SearchDocument, SearchIndex
+from quanta.api.semantic import load_embedder
 from quanta.api.sessions import SessionStore
 from quanta.api.settings import ServeSettings
 from quanta.api.usage import UsageCounter
@@ -140,15 +141,8 @@ class Services:
         for p in self.catalog.products.values():
             info = self.runtime(p)
             documents.append(
-                SearchDocument(
-                    key=p.key,
-                    domain=p.domain,
-                    name=p.name,
-                    title=p.title,
-                    description=p.description,
-                    tags=p.tags,
-                    schema_text=p.schema_text,
-                    owner=p.owner,
+                search_document(
+                    p,
                     status=self.status(p),
                     certification=self.certification(p)["status"],
                     usage=totals.get(p.key, 0),
@@ -290,6 +284,29 @@ class Services:
             self._registry.close()
 
 
+def search_document(product: ProductInfo, **runtime_fields: Any) -> SearchDocument:
+    """The search document of ``product``: its descriptor's text, plus ``runtime_fields``.
+
+    Args:
+        product: the product as the catalog read it.
+        runtime_fields: ``status``, ``certification``, ``usage``, ``quality``, ``freshness`` (defaults:
+            the descriptor's status, nothing else known).
+    """
+    fields: dict[str, Any] = {"status": product.status, **runtime_fields}
+    return SearchDocument(
+        key=product.key,
+        domain=product.domain,
+        name=product.name,
+        title=product.title,
+        description=product.description,
+        tags=product.tags,
+        schema_text=product.schema_text,
+        owner=product.owner,
+        properties=tuple(prop.name for port in product.ports for prop in port.properties),
+        **fields,
+    )
+
+
 def build_services(settings: ServeSettings) -> Services:
     """Read the mesh and build the services of one app.
 
@@ -299,7 +316,7 @@ def build_services(settings: ServeSettings) -> Services:
     services = Services(
         settings=settings,
         catalog=load_catalog(settings.mesh_root),
-        search=SearchIndex(),
+        search=SearchIndex(load_embedder(settings.semantic)),
         usage=UsageCounter(),
         hub=WebhookHub(
             attempts=settings.webhook_attempts,

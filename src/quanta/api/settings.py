@@ -40,6 +40,11 @@ class ServeSettings(BaseModel):
         0.5, ge=0, description="First retry delay of a webhook; doubled after each failed attempt."
     )
     webhook_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of one webhook POST, seconds.")
+    semantic: bool = Field(
+        True,
+        description="Rank search results by meaning too, with the embedding model of the optional extra "
+        "`quanta[semantic]` (bundled in its wheel); without the extra, or when false, search is full-text.",
+    )
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServeSettings:

@@ -18,6 +18,7 @@ see the (already masked and filtered) port data the caller chose to register.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-__all__ = ["SandboxError", "SandboxLimits", "SandboxedConnection"]
+__all__ = ["SandboxError", "SandboxLimits", "SandboxSession", "SandboxedConnection"]
 
 
 class SandboxError(QuantaError):
@@ -153,6 +154,44 @@ class SandboxedConnection:
         except duckdb.Error as error:
             raise SandboxError(f"the statement failed in the sandbox: {error}") from error
 
+    def stream(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
+        """Run one statement in the sealed connection and return its result as a stream of record batches.
+
+        DuckDB produces the rows as the reader is consumed (a streaming result), so memory stays bounded
+        by a few batches; the connection must stay open until the reader is exhausted or dropped.
+
+        Args:
+            sql: the statement (one query).
+            batch_rows: rows per record batch.
+
+        Raises:
+            SandboxError: the connection is not sealed yet, or DuckDB refused or failed to bind the
+                statement (errors while rows are produced surface from the reader).
+        """
+        if not self._sealed:
+            raise SandboxError("seal() the sandbox before running a statement in it")
+        return _stream(self._connection, sql, batch_rows)
+
+    def session(self, relations: Mapping[str, Any]) -> SandboxSession:
+        """Open a new connection to this sealed database in which only ``relations`` are visible.
+
+        Relations registered in a session are that session's own (DuckDB keeps them per connection), so
+        several sessions can run side by side, each over its own data; the database's seal (no external
+        access, locked configuration, limits) applies to every session.
+
+        Args:
+            relations: relation name → Arrow table, dataset or record batch reader.
+
+        Raises:
+            SandboxError: the sandbox is not sealed yet.
+        """
+        if not self._sealed:
+            raise SandboxError("seal() the sandbox before opening sessions on it")
+        cursor = self._connection.cursor()
+        for name, data in relations.items():
+            cursor.register(name, data)
+        return SandboxSession(cursor)
+
     def close(self) -> None:
         """Close the connection and drop every registered relation."""
         self._connection.close()
@@ -162,3 +201,47 @@ class SandboxedConnection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SandboxSession:
+    """A connection to a sealed sandbox database with its own registered relations.
+
+    Obtained from :meth:`SandboxedConnection.session`; close it when its streams are done.
+    """
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self._connection = connection
+
+    def schema(self, sql: str) -> pa.Schema:
+        """Return the Arrow schema of the result of ``sql`` (bound, not run).
+
+        Raises:
+            SandboxError: the statement does not bind.
+        """
+        return _stream(self._connection, sql, 1, limit=0).schema
+
+    def stream(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
+        """Run ``sql`` and return its rows as a stream of record batches (see :meth:`SandboxedConnection.stream`).
+
+        Raises:
+            SandboxError: DuckDB refused or failed to bind the statement.
+        """
+        return _stream(self._connection, sql, batch_rows)
+
+    def close(self) -> None:
+        """Close the session (a stream still being read ends)."""
+        self._connection.close()
+
+
+def _stream(
+    connection: duckdb.DuckDBPyConnection, sql: str, batch_rows: int, *, limit: int | None = None
+) -> pa.RecordBatchReader:
+    import duckdb
+
+    try:
+        relation = connection.sql(sql)
+        if limit is not None:
+            relation = relation.limit(limit)
+        return relation.to_arrow_reader(batch_rows)
+    except duckdb.Error as error:
+        raise SandboxError(f"the statement failed in the sandbox: {error}") from error

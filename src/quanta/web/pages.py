@@ -321,3 +321,44 @@ def runs(request: Request, services: ServicesDep, caller: OptionalCallerDep):
     except QuantaError as exc:
         items, error = [], exc.message
     return render(request, "runs.html", {"runs": items, "error": error})
+
+
+@router.get("/ui/account", response_class=HTMLResponse)
+def account_page(request: Request, caller: CallerDep):
+    """The caller's account: change the local account password."""
+    return render(request, "account.html", {"error": "", "done": False})
+
+
+@router.post("/ui/account/password", response_class=HTMLResponse)
+def account_password(
+    request: Request,
+    services: ServicesDep,
+    caller: CallerDep,
+    current: Annotated[str, Form(max_length=1000)],
+    new: Annotated[str, Form(max_length=1000)],
+    confirm: Annotated[str, Form(max_length=1000)],
+    csrf: Annotated[str, Form(max_length=200)] = "",
+):
+    """Change the caller's password (the current one is checked; the new one is typed twice)."""
+    import time
+
+    from quanta.access import accounts
+
+    check_csrf(request, csrf)
+    if new != confirm:
+        return render(
+            request, "account.html", {"error": "The new passwords differ.", "done": False}, status_code=400
+        )
+    try:
+        accounts.change_password(services.access, caller.name, current, new)
+    except accounts.WrongPassword:
+        time.sleep(PASSWORD_FAILURE_DELAY)
+        return render(
+            request,
+            "account.html",
+            {"error": "The current password is wrong.", "done": False},
+            status_code=403,
+        )
+    except QuantaError as error:
+        return render(request, "account.html", {"error": error.message, "done": False}, status_code=400)
+    return render(request, "account.html", {"error": "", "done": True})

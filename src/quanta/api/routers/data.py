@@ -8,7 +8,7 @@ NDJSON, batch by batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, status
@@ -22,11 +22,6 @@ from quanta.api.services import Conflict
 router = APIRouter(prefix="/api/v1", tags=["data"])
 Format = Literal["arrow", "csv", "ndjson"]
 MEDIA = {"arrow": "application/vnd.apache.arrow.stream", "csv": "text/csv", "ndjson": "application/x-ndjson"}
-BATCH_ROWS = 65_536
-
-
-def _batches(table: Any) -> Iterator[Any]:
-    yield from table.to_batches(max_chunksize=BATCH_ROWS)
 
 
 class _Chunks:
@@ -49,15 +44,39 @@ class _Chunks:
         return data
 
 
-def _encode(table: Any, fmt: Format) -> Iterator[bytes]:
-    """Encode an Arrow table batch by batch: an Arrow IPC stream, CSV with one header, or NDJSON."""
+#: The end-of-stream marker of the Arrow IPC streaming format (continuation token, zero length).
+_IPC_END = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+
+
+def _has_dictionary(data_type: Any) -> bool:
+    """Whether an Arrow type is or contains a dictionary type (those need the IPC writer's bookkeeping)."""
     import pyarrow as pa
 
-    if fmt == "arrow":
+    if pa.types.is_dictionary(data_type):
+        return True
+    return any(_has_dictionary(data_type.field(i).type) for i in range(data_type.num_fields))
+
+
+def _encode(stream: Any, fmt: Format) -> Iterator[bytes | memoryview]:
+    """Encode record batches as they come: an Arrow IPC stream, CSV with one header, or NDJSON.
+
+    The Arrow IPC stream is the schema message, one encapsulated message per record batch (each
+    serialised once, into one buffer, and handed to the server without another copy) and the end-of-stream
+    marker (Arrow columnar format, "IPC Streaming Format"); schemas with dictionary types go through
+    pyarrow's stream writer, which also writes their dictionary batches.
+    """
+    import pyarrow as pa
+
+    if fmt == "arrow" and not any(_has_dictionary(f.type) for f in stream.schema):
+        yield memoryview(stream.schema.serialize())
+        for batch in stream:
+            yield memoryview(batch.serialize())
+        yield _IPC_END
+    elif fmt == "arrow":
         chunks = _Chunks()
-        writer = pa.ipc.new_stream(pa.PythonFile(chunks, mode="w"), table.schema)
+        writer = pa.ipc.new_stream(pa.PythonFile(chunks, mode="w"), stream.schema)
         yield chunks.drain()
-        for batch in _batches(table):
+        for batch in stream:
             writer.write_batch(batch)
             yield chunks.drain()
         writer.close()
@@ -65,28 +84,49 @@ def _encode(table: Any, fmt: Format) -> Iterator[bytes]:
     elif fmt == "csv":
         import pyarrow.csv as pacsv
 
-        batches = list(_batches(table)) or [pa.RecordBatch.from_pylist([], schema=table.schema)]
-        for index, batch in enumerate(batches):
+        header = True
+        for batch in stream:
             sink = pa.BufferOutputStream()
-            pacsv.write_csv(
-                pa.Table.from_batches([batch]), sink, pacsv.WriteOptions(include_header=index == 0)
-            )
+            pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=header))
+            header = False
+            yield sink.getvalue().to_pybytes()
+        if header:  # no rows: the header alone
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(stream.schema.empty_table(), sink)
             yield sink.getvalue().to_pybytes()
     else:
-        for batch in _batches(table):
+        for batch in stream:
             yield "".join(json.dumps(row, default=str) + "\n" for row in batch.to_pylist()).encode()
 
 
-def stream_table(table: Any, fmt: Format, filename: str) -> StreamingResponse:
-    """A streaming response of ``table`` in ``fmt``, with its row count in ``X-Row-Count``."""
+def _streamed(stream: Any, fmt: Format, done: Callable[[int], None]) -> Iterator[bytes | memoryview]:
+    """Encode ``stream`` and call ``done(rows)`` once: after the last batch, before the response ends.
+
+    A client that goes away early closes the generator: the rows sent so far are counted and the
+    sandboxes are released.
+    """
+    counted = False
+    try:
+        for chunk in _encode(stream, fmt):
+            if chunk:
+                yield chunk
+        counted = True
+        done(stream.rows)
+    finally:
+        stream.close()
+        if not counted:
+            done(stream.rows)
+
+
+def stream_response(
+    stream: Any, fmt: Format, filename: str, done: Callable[[int], None]
+) -> StreamingResponse:
+    """A streaming response of an enforced ``QueryStream`` in ``fmt``; ``done(rows)`` records the usage."""
     suffix = {"arrow": "arrows", "csv": "csv", "ndjson": "ndjson"}[fmt]
     return StreamingResponse(
-        _encode(table, fmt),
+        _streamed(stream, fmt, done),
         media_type=MEDIA[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}.{suffix}"',
-            "X-Row-Count": str(table.num_rows),
-        },
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{suffix}"'},
     )
 
 
@@ -110,9 +150,13 @@ def get_data(
     if services.state(product)["paused"]:
         raise Conflict(f"{product.key} is paused by its owners; its data is not served until it is resumed")
     limit = min(limit or services.settings.max_rows, services.settings.max_rows)
-    table = consumption.read(services, caller, f"{product.key}.{port}", limit)
-    services.count_use(product.key, port, caller, "consume", table.num_rows)
-    return stream_table(table, format, f"{product.key}.{port}")
+    stream = consumption.read_stream(services, caller, f"{product.key}.{port}", limit)
+    return stream_response(
+        stream,
+        format,
+        f"{product.key}.{port}",
+        lambda rows: services.count_use(product.key, port, caller, "consume", rows),
+    )
 
 
 class QueryRequest(BaseModel):
@@ -133,12 +177,12 @@ def post_query(
     services: ServicesDep, caller: CallerDep, body: Annotated[QueryRequest, Body()]
 ) -> StreamingResponse:
     """The same guard, authorization, masking and audit as ``quanta query``."""
-    result = consumption.query(services, caller, body.sql)
-    table = result.table
     limit = min(body.limit or services.settings.max_rows, services.settings.max_rows)
-    if table.num_rows > limit:
-        table = table.slice(0, limit)
-    for name in result.ports:
-        key, port = name.rsplit(".", 1)
-        services.count_use(key, port, caller, "query", table.num_rows)
-    return stream_table(table, body.format, "query")
+    stream = consumption.query(services, caller, body.sql, limit)
+
+    def done(rows: int) -> None:
+        for name in stream.ports:
+            key, port = name.rsplit(".", 1)
+            services.count_use(key, port, caller, "query", rows)
+
+    return stream_response(stream, body.format, "query", done)

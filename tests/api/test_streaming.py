@@ -1,0 +1,111 @@
+"""Served data is streamed: the first record batches reach the client while the server is still producing.
+
+Over a real uvicorn server, a port of 600,000 rows (about 60 MB as an Arrow stream, far more than the
+loopback socket buffers hold) is read through ``GET .../data``: the client decodes the first batches and,
+while it holds the response unread, the server has not finished the result (the usage of the read is
+recorded when the last batch has been produced). Then the rest arrives, masked like the first batches.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pyarrow as pa
+import pytest
+
+from tests.api.built import build_mesh
+from tests.api.server import running
+
+PORT = "/api/v1/products/operations.flights/ports/flights/data"
+ROWS = 600_000
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """The test mesh, built, with ``ROWS`` more flights appended to the published port; carl may read it."""
+    import duckdb
+    from deltalake import DeltaTable, write_deltalake
+
+    built = build_mesh(tmp_path_factory.mktemp("streaming") / "mesh")
+    location = built.root / ".quanta" / "tables" / "operations" / "flights" / "flights"
+    schema = DeltaTable(str(location)).schema().to_arrow()
+    for part in range(3):
+        rows = duckdb.sql(
+            "SELECT 100000 + i AS flight_id, ['JFK', 'LGA', 'EWR'][1 + i % 3] AS origin, "
+            "(i % 90) - 10 AS dep_delay, 'crew' || i || '@example.com' AS crew_email "
+            "FROM range($start, $stop) t(i)",
+            params={"start": part * ROWS // 3, "stop": (part + 1) * ROWS // 3},
+        ).to_arrow_table()
+        write_deltalake(str(location), rows.cast(pa.schema(schema)), mode="append")
+    from quanta.access.session import open_service
+
+    service = open_service(built.root)
+    granted = service.request("carl", "operations.flights.flights", "bulk")
+    service.approve(granted.id, "olga")
+    service.store.engine.dispose()
+    return built
+
+
+@pytest.fixture(scope="module")
+def server(big):
+    from quanta.api import ServeSettings, create_app
+
+    app = create_app(ServeSettings(mesh_root=big.root, max_rows=10_000_000))
+    with running(app) as url:
+        yield url
+
+
+def _client(server: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=300)
+
+
+def _consumed(client: httpx.Client) -> dict:
+    usage = client.get("/api/v1/usage", params={"product": "operations.flights"}).json()
+    return {r["kind"]: r for r in usage["items"] if r["principal"] == "carl" and r["port"] == "flights"}
+
+
+def test_first_batches_arrive_before_the_server_has_produced_the_result(big, server):
+    carl = _client(server, big.tokens["carl"])
+    with carl.stream("GET", PORT, params={"format": "arrow"}) as response:
+        assert response.status_code == 200
+        assert "x-row-count" not in response.headers, "the count is not known before the rows are read"
+        received = bytearray()
+        chunks = response.iter_bytes()
+        first: list[pa.RecordBatch] = []
+        while not first:
+            received += next(chunks)
+            try:
+                reader = pa.ipc.open_stream(bytes(received))
+                first = [reader.read_next_batch()]
+            except (OSError, StopIteration):  # not a whole batch yet (ArrowInvalid is an OSError)
+                continue
+        assert "consume" not in _consumed(carl), (
+            "the server is still producing while the client holds batches"
+        )
+        for chunk in chunks:
+            received += chunk
+    table = pa.ipc.open_stream(bytes(received)).read_all()
+    assert table.num_rows == ROWS + 4
+    assert table.column_names == ["flight_id", "origin", "dep_delay", "crew_email"]
+    emails = table.column("crew_email").to_pylist()
+    assert all(e is None or "@" not in e for e in emails), "every streamed batch is masked"
+    assert first[0].num_rows < table.num_rows
+    assert _consumed(carl)["consume"]["count"] == 1
+
+
+def test_csv_and_ndjson_stream_with_one_header_and_the_limit(big, server):
+    carl = _client(server, big.tokens["carl"])
+    csv = carl.get(PORT, params={"format": "csv", "limit": 70_000}).text.splitlines()
+    assert csv[0] == '"flight_id","origin","dep_delay","crew_email"'
+    assert len(csv) == 70_001 and csv.count(csv[0]) == 1, "one header for several batches"
+    lines = carl.get(PORT, params={"format": "ndjson", "limit": 3}).text.splitlines()
+    assert len(lines) == 3 and all("@" not in json.loads(line)["crew_email"] for line in lines)
+    query = carl.post(
+        "/api/v1/query",
+        json={"sql": "SELECT flight_id FROM operations.flights.flights ORDER BY flight_id DESC", "limit": 2},
+    )
+    assert [json.loads(line)["flight_id"] for line in query.text.splitlines()] == [
+        100000 + ROWS - 1,
+        100000 + ROWS - 2,
+    ]

@@ -77,4 +77,4 @@ def test_a_major_change_notice_says_what_changed_and_until_when_the_old_version_
     assert [c.path for c in notice.changes] == ["schema[0].properties[1]"]
     assert notice.affects("1.0.0") and notice.affects("1.2.0") and not notice.affects("2.0.0")
     event = notice.to_event()
-    assert event["type"] == "contract.major-change" and event["changes"][0]["kind"] == "removed"
+    assert event["type"] == "contract.major_change" and event["changes"][0]["kind"] == "removed"

@@ -268,3 +268,22 @@ def test_the_reader_sees_the_writers_records_and_cannot_write(registry_url: str)
         assert type(reader) is RegistryReader
         assert [p.key for p in reader.products()] == ["operations.flights"]
         assert not any(hasattr(reader, name) for name in ("finish_run", "register_product", "add_event"))
+
+
+def test_finishing_a_build_fails_the_runs_whose_end_was_never_recorded(registry: Registry) -> None:
+    """A run whose recording stage failed must not stay ``running`` after its build ended: reconciliation
+    only looks at builds left running, so nothing else would ever close it."""
+    from quanta.registry.writer import UNFINISHED_RUN
+
+    registry.register_product(product_record("operations", "flights"))
+    build = registry.start_build()
+    done = registry.start_run(build, "operations", "flights")
+    registry.finish_run(done, "passed")
+    orphan = registry.start_run(build, "operations", "flights")
+    registry.finish_build(build, "succeeded")
+    assert not registry.runs(status="running", limit=None)
+    runs = {run.id: run for run in registry.runs(build_id=build, limit=None)}
+    assert (runs[done].status, runs[orphan].status) == ("passed", "failed")
+    assert runs[orphan].error == UNFINISHED_RUN
+    finished = registry.events(types=["run.finished"])
+    assert any(e.payload["run"] == orphan and e.payload["status"] == "failed" for e in finished)

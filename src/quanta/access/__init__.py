@@ -32,6 +32,8 @@ _EXPORTS = {
     "AuditEntry": "quanta.access.store",
     "InvalidToken": "quanta.access.tokens",
     "UnknownPort": "quanta.access.catalog",
+    "PortDeprecationWarning": "quanta.access.lifecycle",
+    "PortRetired": "quanta.access.lifecycle",
     "Session": "quanta.access.session",
     "connect": "quanta.access.session",
     "open_service": "quanta.access.session",

@@ -23,9 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from quanta.errors import ConfigError, QuantaError
+
+if TYPE_CHECKING:
+    from quanta.spec.sunset import Lifecycle
 
 __all__ = [
     "AUTO_APPROVE_PROPERTY",
@@ -90,6 +93,9 @@ class PortInfo:
         first_level_approvers: names (users or teams) from ``roles[].firstLevelApprovers``.
         second_level_approvers: names from ``roles[].secondLevelApprovers``; non-empty means two-level.
         roles: the contract's ``roles[]`` entries, as written.
+        lifecycle: the port's lifecycle (``quanta.spec.sunset.Lifecycle``); its dates are judged again at
+            each query (:mod:`quanta.access.lifecycle`).
+        successor: ``domain.product.port`` of the next major version of the port, if listed.
     """
 
     domain: str
@@ -105,6 +111,8 @@ class PortInfo:
     first_level_approvers: tuple[str, ...] = ()
     second_level_approvers: tuple[str, ...] = ()
     roles: tuple[Mapping[str, Any], ...] = ()
+    lifecycle: Lifecycle | None = None
+    successor: str | None = None
 
     @property
     def key(self) -> str:
@@ -353,6 +361,8 @@ def load_catalog(mesh: str | Path) -> AccessCatalog:
                     dict.fromkeys(n for role in roles for n in _names(role.get("secondLevelApprovers")))
                 ),
                 roles=roles,
+                lifecycle=product.lifecycle(port),
+                successor=_successor(product, port),
             )
             ports[info.key] = info
     return AccessCatalog(
@@ -365,6 +375,12 @@ def load_catalog(mesh: str | Path) -> AccessCatalog:
         products=frozenset(workspace.products),
         policy_dir=workspace.root / "policies" / "access",
     )
+
+
+def _successor(product: Any, port: Any) -> str | None:
+    """``domain.product.port`` of the next major version of ``port``, if the descriptor lists one."""
+    following = product.successor(port)
+    return None if following is None else f"{product.key}.{following.name}"
 
 
 def _team_files(folder: Path) -> list[tuple[str | None, list[str], str | None]]:

@@ -5,6 +5,8 @@
 statement:
 
 1. :func:`quanta.access.guard.guard` parses the statement and refuses anything but a read of ports;
+   a retired port is refused (:class:`~quanta.access.lifecycle.PortRetired`) and each deprecated one
+   gives a warning (:mod:`quanta.access.lifecycle`);
 2. the Cedar authorizer decides ``query`` and ``readPii`` for each port from the principal's active
    agreements, the built-in and the mesh's policies; one denied port denies the statement;
 3. each port's snapshot (latest, ``@vN`` or ``AS OF``) is opened from its Delta table and masked and
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from quanta.access.catalog import UnknownPort
 from quanta.access.guard import GuardedStatement, PortRef, QueryRefused, guard
+from quanta.access.lifecycle import Deprecation, PortRetired, check_ports
 from quanta.access.masking import BATCH_ROWS, prepare_port
 from quanta.access.store import AuditEntry
 from quanta.errors import AccessDenied, QuantaError
@@ -69,6 +72,8 @@ class QueryResult:
         agreements: ids of the agreements that granted access.
         statement_hash: SHA-256 of the statement.
         audit_id: the audit log entry of the decision.
+        deprecations: the deprecated ports read (each warns the consumer; see
+            :mod:`quanta.access.lifecycle`).
     """
 
     table: pa.Table
@@ -78,6 +83,12 @@ class QueryResult:
     agreements: tuple[str, ...] = ()
     statement_hash: str = ""
     audit_id: int | None = None
+    deprecations: tuple[Deprecation, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """One message per deprecated port read."""
+        return [d.message for d in self.deprecations]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +101,7 @@ class PolicyStep:
         decisions: the Cedar decision of each distinct port, by ``domain.product.port``.
         sql: the rewritten statement that will run in the sandbox.
         relations: the sandbox relation name of each reference.
+        deprecations: the deprecated ports among them.
     """
 
     statement: GuardedStatement
@@ -97,6 +109,7 @@ class PolicyStep:
     decisions: dict[str, Decision]
     sql: str
     relations: dict[PortRef, str]
+    deprecations: tuple[Deprecation, ...] = ()
 
 
 def policy_step(service: AccessService, principal: PrincipalRef, statement: str) -> PolicyStep:
@@ -105,10 +118,12 @@ def policy_step(service: AccessService, principal: PrincipalRef, statement: str)
     Raises:
         QueryRefused: the guard refused it.
         UnknownPort: it names a port the mesh does not publish.
+        PortRetired: it names a retired port.
         AccessDenied: a port is not granted (the message says which and how to request access).
     """
     guarded = guard(statement)
     ports = {ref: service.catalog.port(ref.name) for ref in guarded.ports}
+    deprecations = tuple(check_ports(ports.values()))
     distinct = list({info.key: info for info in ports.values()}.values())
     policies = service.agreement_policies(principal, distinct)
     decisions = {d.port: d for d in service.authorizer.decide(principal, distinct, policies)}
@@ -116,7 +131,8 @@ def policy_step(service: AccessService, principal: PrincipalRef, statement: str)
     if denied:
         raise AccessDenied(_denial_message(service, principal, denied))
     relations = {ref: f"__quanta_port_{index}" for index, ref in enumerate(guarded.ports)}
-    return PolicyStep(guarded, ports, decisions, guarded.rewrite(relations, in_place=True), relations)
+    sql = guarded.rewrite(relations, in_place=True)
+    return PolicyStep(guarded, ports, decisions, sql, relations, deprecations)
 
 
 def _denial_message(service: AccessService, principal: PrincipalRef, denied: list[str]) -> str:
@@ -210,6 +226,8 @@ class QueryStream:
         agreements: ids of the agreements that granted access.
         statement_hash: SHA-256 of the statement.
         audit_id: the audit log entry of the decision.
+        deprecations: the deprecated ports read (each warns the consumer; see
+            :mod:`quanta.access.lifecycle`).
         rows: rows handed out so far.
     """
 
@@ -224,8 +242,10 @@ class QueryStream:
         agreements: tuple[str, ...],
         statement_hash: str,
         audit_id: int | None,
+        deprecations: tuple[Deprecation, ...] = (),
     ) -> None:
         self.schema: pa.Schema = reader.schema
+        self.deprecations = deprecations
         self.ports = ports
         self.columns = columns
         self.masked = masked
@@ -298,6 +318,7 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
         stream.agreements,
         stream.statement_hash,
         stream.audit_id,
+        stream.deprecations,
     )
 
 
@@ -332,7 +353,7 @@ def run_query_stream(
     digest = statement_hash(statement)
     try:
         step = policy_step(service, principal, statement)
-    except (QueryRefused, AccessDenied, UnknownPort) as error:
+    except (QueryRefused, AccessDenied, UnknownPort, PortRetired) as error:
         ports = _mentioned_ports(statement)
         service.store.append_audit(
             AuditEntry(
@@ -402,6 +423,7 @@ def run_query_stream(
                 purpose="; ".join(dict.fromkeys(purposes)) or None,
                 statement_hash=digest,
                 agreements=tuple(granted),
+                reason="; ".join(d.message for d in step.deprecations) or None,
             )
         )
         if whole_port:
@@ -428,6 +450,7 @@ def run_query_stream(
         agreements=tuple(granted),
         statement_hash=digest,
         audit_id=audit_id,
+        deprecations=step.deprecations,
     )
 
 

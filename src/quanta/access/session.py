@@ -47,11 +47,21 @@ class Session:
     def sql(self, statement: str) -> pa.Table:
         """Run one read query over ports (``domain.product.port``) and return the rows as Arrow.
 
+        A deprecated port issues a :class:`~quanta.access.lifecycle.PortDeprecationWarning` naming its
+        replacement and its end of life.
+
         Raises:
             QueryRefused: the statement is not a read of ports.
             AccessDenied: a port is not granted to the principal.
+            PortRetired: a port is retired.
         """
+        import warnings
+
+        from quanta.access.lifecycle import PortDeprecationWarning
+
         self.last_result = self.service.query(self.principal, statement)
+        for deprecation in self.last_result.deprecations:
+            warnings.warn(deprecation.message, PortDeprecationWarning, stacklevel=2)
         return self.last_result.table
 
     def ports(self) -> list[PortAccess]:

@@ -25,6 +25,7 @@ _STATUS = {
     "ConnectionFailed": 503,
     "ServiceUnavailable": 503,
     "Conflict": 409,
+    "PortRetired": 410,
 }
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from quanta.spec import Contract, Product
+    from quanta.spec.sunset import Lifecycle
 
 PII_CLASSIFICATIONS = frozenset({"restricted", "confidential", "pii", "sensitive"})
 
@@ -50,7 +51,12 @@ class PropertyInfo:
 
 @dataclass(frozen=True, slots=True)
 class PortInfo:
-    """An output port with its contract."""
+    """An output port with its contract.
+
+    ``name`` is the published name (``<name>_vN`` for a later major version listed next to an earlier
+    one, see :mod:`quanta.mesh.workspace`); ``lifecycle`` is judged again with ``lifecycle.at()`` when
+    shown; ``successor`` names the next major version's port, if listed.
+    """
 
     name: str
     version: str
@@ -59,6 +65,8 @@ class PortInfo:
     type: str
     contract: Contract
     properties: tuple[PropertyInfo, ...] = ()
+    lifecycle: Lifecycle | None = None
+    successor: str | None = None
 
     @property
     def sla(self) -> list[dict[str, Any]]:
@@ -148,7 +156,14 @@ def load_catalog(mesh_root: str | Path) -> Catalog:
     from quanta.mesh.workspace import load_workspace
 
     workspace = load_workspace(mesh_root)
-    publishers = {cid: (p.key, port.name) for cid, (p, port) in workspace.output_contracts().items()}
+    from quanta.mesh.graph import compatible
+
+    def publisher(contract_id: str, version: str) -> tuple[str | None, str | None]:
+        found = workspace.publishers(contract_id)
+        chosen = next(((p, o) for p, o in found if compatible(version, o.version)), None)
+        chosen = chosen or (found[-1] if found else None)
+        return (chosen[0].key, chosen[1].name) if chosen else (None, None)
+
     catalog = Catalog(root=workspace.root, name=workspace.config.name, registry_url=workspace.config.registry)
     for domain in workspace.domains.values():
         catalog.domains[domain.name] = domain.description or ""
@@ -158,17 +173,14 @@ def load_catalog(mesh_root: str | Path) -> Catalog:
         description = data.get("description") or {}
         if not isinstance(description, dict):
             description = {"purpose": str(description)}
-        ports = tuple(
-            _port(port.name, port.version, port.contract_id, data, port.contract)
-            for port in spec.output_ports
-        )
+        ports = tuple(_port(spec, port, data) for port in spec.output_ports)
         inputs = tuple(
             InputInfo(
                 name=i.name,
                 version=i.version,
                 contract_id=i.contract_id,
-                upstream=publishers.get(i.contract_id, (None, None))[0],
-                upstream_port=publishers.get(i.contract_id, (None, None))[1],
+                upstream=publisher(i.contract_id, i.version)[0] if i.source is None else None,
+                upstream_port=publisher(i.contract_id, i.version)[1] if i.source is None else None,
             )
             for i in spec.input_ports
         )
@@ -198,18 +210,22 @@ def _owner(data: dict[str, Any]) -> str:
     return str(team or "")
 
 
-def _port(
-    name: str, version: str, contract_id: str, descriptor: dict[str, Any], contract: Contract
-) -> PortInfo:
-    declared = next((p for p in descriptor.get("outputPorts") or [] if p.get("name") == name), {})
+def _port(spec: Any, port: Any, descriptor: dict[str, Any]) -> PortInfo:
+    """The marketplace view of one output port listing (``port`` a ``quanta.mesh.OutputPort``)."""
+    listed = descriptor.get("outputPorts") or []
+    declared = listed[port.index] if port.index < len(listed) else {}
+    contract = port.contract
+    successor = spec.successor(port)
     return PortInfo(
-        name=name,
-        version=version,
-        contract_id=contract_id,
+        name=port.name,
+        version=port.version,
+        contract_id=port.contract_id,
         description=_text(declared.get("description") or contract.to_plain().get("description")),
         type=str(declared.get("type") or ""),
         contract=contract,
         properties=tuple(_properties(contract.to_plain())),
+        lifecycle=spec.lifecycle(port),
+        successor=None if successor is None else successor.name,
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 #: Event families a subscription may ask for (the part of the registry's event type before the dot,
 #: e.g. ``run`` for ``run.finished``); ``*`` means all.
-EVENT_TYPES = frozenset({"*", "product", "run", "snapshot", "certification", "agreement"})
+EVENT_TYPES = frozenset({"*", "product", "run", "snapshot", "certification", "agreement", "contract"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,6 +126,9 @@ def evaluate(run: ProductRun, governance: Governance) -> tuple[Certification, li
         previous = last_published(
             governance.registry, spec.domain, spec.name, spec.descriptor, list(spec.contracts), loaded=loaded
         )
+    from quanta.build.notify import major_notices
+
+    run.pending_notices = major_notices(run, previous)
     domain = run.workspace.domains.get(spec.domain)
     certification = certify(
         governance.policies,

@@ -89,6 +89,9 @@ class ProductRun:
         governance: the build's :class:`~quanta.build.certify.Governance` (policies and registry), given
             by the certification finisher when the product starts; ``None`` outside a recorded build.
         certification: the product's ``quanta.governance.Certification`` once certified.
+        pending_notices: major-change notices owed if the product publishes
+            (:class:`quanta.build.notify.PendingNotice`, set by the ``certify`` stage).
+        notices: the major-change events sent (payloads, with the consumers listed).
     """
 
     workspace: Workspace
@@ -116,6 +119,8 @@ class ProductRun:
     begun: bool | None = None
     governance: Any = None
     certification: Any = None
+    pending_notices: list[Any] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
 
     def port_checks(self, port: str) -> list[dict[str, Any]]:
         """The gate's check results of output port ``port`` as build check dicts (empty before the gate).

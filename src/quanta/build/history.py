@@ -17,12 +17,13 @@ def status(workspace: Workspace) -> list[dict[str, Any]]:
     """Return one entry per product: last published version of each port, its age, the last run.
 
     Each entry: ``product``, ``ports`` (``name``, ``location``, ``deltaVersion``, ``publishedAt``,
-    ``runId``), ``ageSeconds`` (since the oldest port's last publication; ``None`` if never published),
+    ``runId``, ``lifecycle``: ``status``, ``reason``, ``endOfSupport``, ``endOfLife``), ``ageSeconds`` (since the oldest port's last publication; ``None`` if never published),
     ``lastRun`` (status of the last recorded run), ``lastRunAt``, ``warnings`` (the names of the
     warnings of that run, which stay open until a run passes them) and ``certification`` (``OK`` or
     ``NOT COMPLIANT``: the last certification a build recorded; ``None`` when never certified).
     """
     from quanta import storage
+    from quanta.mesh.plan import lifecycle_dict
 
     now = datetime.now(UTC)
     last = _last_runs(workspace)
@@ -42,6 +43,7 @@ def status(workspace: Workspace) -> list[dict[str, Any]]:
                     "deltaVersion": version.version if version else None,
                     "publishedAt": version.timestamp.isoformat() if version else None,
                     "runId": version.run_id if version else None,
+                    "lifecycle": lifecycle_dict(product.lifecycle(port, now=now)),
                 }
             )
         published = len(stamps) == len(ports) and bool(ports)

@@ -48,6 +48,9 @@ def product_record(workspace: Workspace, spec: ProductSpec) -> Any:
         contracts.append(
             ContractRecord(contract_id, spec.contracts[contract_id].version, text, _sha(text), kind)
         )
+    for contract, path in spec.earlier:  # earlier major versions still published next to the newest
+        text = path.read_text(encoding="utf-8")
+        contracts.append(ContractRecord(str(contract.id), contract.version, text, _sha(text), "output"))
     ports = [
         PortInfo(p.name, p.version, p.contract_id, p.contract.version, workspace.table_location(spec, p))
         for p in spec.output_ports
@@ -230,6 +233,7 @@ def finishers(
     """
     from quanta.build.certify import Governance, RecordCertification
     from quanta.build.lineage import EmitLineage, LazyEmitter
+    from quanta.build.notify import NotifyConsumers
     from quanta.governance import load_policies
 
     policies = load_policies(workspace.root)  # a bad policy stops the build before anything runs
@@ -248,6 +252,7 @@ def finishers(
         stages: tuple[Stage, ...] = (
             Record(registry=registry, build_id=build_id),
             RecordCertification(governance=governance),
+            NotifyConsumers(registry=registry),
         )
         if emitter.enabled:
             namespace = workspace.config.lineage_namespace()

@@ -15,8 +15,10 @@ from quanta.errors import QuantaError
 StageStatus = Literal["ok", "failed", "skipped"]
 #: ``published``: new versions committed; ``skipped``: unchanged (no-op); ``blocked``: the gate failed;
 #: ``upstream_blocked``: not run because an upstream product did not publish; ``error``: a stage failed
-#: for another reason (transform error, unavailable source...).
-ProductStatus = Literal["published", "skipped", "blocked", "upstream_blocked", "error"]
+#: for another reason (transform error, unavailable source...); ``retired``: every output port is retired
+#: (status ``retired`` or past its ``endOfLife``), so the product is not built; ``paused``: paused by its
+#: owners.
+ProductStatus = Literal["published", "skipped", "blocked", "upstream_blocked", "error", "retired", "paused"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class PortResult:
         published: whether this build committed a new version.
         checks: every check result of the gate, as JSON-compatible dicts (rule, status, metric value,
             operator, threshold, severity...).
+        lifecycle: the port's lifecycle (``status``, ``reason``, ``endOfSupport``, ``endOfLife``); a
+            ``retired`` port is not built.
     """
 
     name: str
@@ -83,6 +87,7 @@ class PortResult:
     rows: int | None = None
     published: bool = False
     checks: tuple[dict[str, Any], ...] = ()
+    lifecycle: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -94,6 +99,7 @@ class PortResult:
             "rows": self.rows,
             "published": self.published,
             "checks": list(self.checks),
+            "lifecycle": self.lifecycle,
         }
 
 
@@ -116,6 +122,8 @@ class ProductResult:
         certification: the product's certification in this build (``status`` ``OK`` / ``NOT COMPLIANT``,
             ``blocksPublication``, ``summary``, ``findings``: each failed policy as a check dict), ``None``
             when it was not certified (unchanged, or stopped before its gate).
+        notices: the ``contract.major_change`` events this build sent for the product (the notice, the old
+            and new ports, and the consumers holding agreements on the old version).
     """
 
     product: str
@@ -130,6 +138,7 @@ class ProductResult:
     fingerprint: str | None = None
     engine_cpu_seconds: float = 0.0
     certification: dict[str, Any] | None = None
+    notices: tuple[dict[str, Any], ...] = ()
 
     @property
     def checks(self) -> list[dict[str, Any]]:
@@ -148,7 +157,7 @@ class ProductResult:
     @property
     def rows(self) -> int | None:
         """Rows of the first output port (``None`` when it did not run)."""
-        return self.ports[0].rows if self.ports else None
+        return next((port.rows for port in self.ports if port.rows is not None), None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -169,6 +178,7 @@ class ProductResult:
             "sources": {name: list(checks) for name, checks in self.sources.items()},
             "ports": [port.to_dict() for port in self.ports],
             "certification": self.certification,
+            "notices": list(self.notices),
         }
 
 

@@ -8,6 +8,7 @@ branches carry on. :func:`build` wraps it with the mesh lock, start-up reconcili
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -20,7 +21,8 @@ from quanta.build.events import BuildEvent, ProgressCallback, ignore
 from quanta.build.gate import report_checks
 from quanta.build.results import BuildResult, PortResult, ProductResult, StageFailed, StageResult
 from quanta.build.stages import DATA_STAGES, Resolve, Stage
-from quanta.mesh import BuildPlan, ProductGraph, Workspace
+from quanta.mesh import BuildPlan, ProductGraph, ProductSpec, Workspace
+from quanta.mesh.plan import PlannedProduct, lifecycle_dict
 
 
 def new_id() -> str:
@@ -96,6 +98,9 @@ class Runner:
                     if key in self.paused:
                         results[key] = self._paused(key)
                         continue
+                    if self.plan.product(key).action == "retired":
+                        results[key] = self._not_run(key, "retired", self.plan.product(key).reason)
+                        continue
                     failed = sorted(u for u in self.graph.upstream(key) & selected if not _served(results[u]))
                     if failed:
                         results[key] = self._blocked_by(key, failed)
@@ -137,20 +142,23 @@ class Runner:
         """The result of a product this build does not run: its ports keep their published versions."""
         planned = self.plan.product(key)
         ports = tuple(
-            PortResult(p.name, p.contract_id, p.location, p.published_version) for p in planned.ports
+            PortResult(
+                p.name, p.contract_id, p.location, p.published_version, lifecycle=lifecycle_dict(p.lifecycle)
+            )
+            for p in planned.ports
         )
         result = ProductResult(key, status, reason, ports=ports)
         self.on_event(BuildEvent("product_finished", key, status=result.status, detail={"reason": reason}))
         return result
 
     def _run_product(self, key: str) -> ProductResult:
-        planned = self.plan.product(key)
+        planned, product = _without_retired(self.plan.product(key), self.workspace.products[key])
         run = ProductRun(
             self.workspace,
             self.graph,
             self.plan,
             planned,
-            self.workspace.products[key],
+            product,
             self.build_id,
             new_id(),
             tables=self.tables,
@@ -240,7 +248,18 @@ class Runner:
         else:
             status, reason = "published", run.planned.reason
         ports = []
-        for port in run.planned.ports:
+        for port in self.plan.product(run.key).ports:
+            if port.retired:  # not built: its table is no longer served
+                ports.append(
+                    PortResult(
+                        port.name,
+                        port.contract_id,
+                        port.location,
+                        port.published_version,
+                        lifecycle=lifecycle_dict(port.lifecycle),
+                    )
+                )
+                continue
             published = run.published.get(port.name)
             staged = run.staged.get(port.name)
             version = published.version if published is not None else port.published_version
@@ -254,6 +273,7 @@ class Runner:
                     staged.rows if staged is not None else None,
                     published is not None,
                     checks,
+                    lifecycle_dict(port.lifecycle),
                 )
             )
         return ProductResult(
@@ -269,7 +289,21 @@ class Runner:
             run.fingerprint,
             run.engine_cpu_seconds,
             certification_summary(run.certification, run.workspace.root),
+            tuple(run.notices),
         )
+
+
+def _without_retired(planned: PlannedProduct, product: ProductSpec) -> tuple[PlannedProduct, ProductSpec]:
+    """The product as its run sees it: without its retired output ports (they are not built)."""
+    retired = {port.name for port in planned.ports if port.retired}
+    if not retired:
+        return planned, product
+    return (
+        dataclasses.replace(planned, ports=tuple(p for p in planned.ports if p.name not in retired)),
+        dataclasses.replace(
+            product, output_ports=tuple(p for p in product.output_ports if p.name not in retired)
+        ),
+    )
 
 
 def _served(result: ProductResult) -> bool:

@@ -67,6 +67,19 @@ def register(app: typer.Typer) -> None:
         for entry in entries:
             for warning in entry.get("warnings") or []:
                 console().print(f"  [yellow]warning[/] {entry['product']}: {warning}")
+            for port in entry["ports"]:
+                lifecycle = port.get("lifecycle") or {}
+                if lifecycle.get("status") in ("deprecated", "retired"):
+                    dates = "".join(
+                        f", {key} {lifecycle[key]}"
+                        for key in ("endOfSupport", "endOfLife")
+                        if lifecycle.get(key)
+                    )
+                    console().print(
+                        f"  [magenta]{lifecycle['status']}[/] {entry['product']}.{port['name']}: "
+                        f"{lifecycle['reason']}{dates}",
+                        highlight=False,
+                    )
 
     @app.command("runs")
     def runs(

@@ -26,16 +26,21 @@ def register(app: typer.Typer) -> None:
         output: Path | None = typer.Option(None, "--output", "-o", help="Write the result to this file."),
         mesh: str = MESH_OPTION,
     ) -> None:
-        """Query published ports as a principal: guarded, authorised by Cedar, masked, sandboxed, audited."""
+        """Query published ports as a principal: guarded, authorised by Cedar, masked, sandboxed, audited.
+
+        A deprecated port prints a warning on stderr; a retired port is refused (exit 1).
+        """
         fmt = check_format(format_, FORMATS)
         if fmt == "parquet" and output is None:
             raise UsageError("--format parquet needs --output FILE")
         svc = service(mesh)
         result = svc.query(actor(svc, as_), statement)
+        from quanta.cli.output import err_console
+
+        for warning in result.warnings:  # deprecated ports: before the rows, on stderr
+            err_console().print(f"[yellow]warning:[/] {warning}", highlight=False)
         _render(result.table, fmt, output)
         if any(result.masked.values()):
-            from quanta.cli.output import err_console
-
             masked = ", ".join(f"{port}: {', '.join(cols)}" for port, cols in result.masked.items() if cols)
             err_console().print(f"masked: {masked}", markup=False)
 

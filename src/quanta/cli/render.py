@@ -18,6 +18,8 @@ STATUS_STYLE = {
     "waiting": "dim",
     "build": "cyan",
     "skip": "dim",
+    "retired": "magenta",
+    "paused": "yellow",
 }
 
 
@@ -180,10 +182,20 @@ def render_build(console: Any, result: Any) -> None:
         if check.get("message") and not _metric(check):
             console.print(f"           {check['message']}", markup=False, highlight=False)
     for product in result.products:
-        if product.status in ("blocked", "error", "upstream_blocked"):
+        if product.status in ("blocked", "error", "upstream_blocked", "retired"):
             console.print(
-                f"[{STATUS_STYLE[product.status]}]{product.status}[/] {product.product}: {product.reason}"
+                f"[{STATUS_STYLE[product.status]}]{product.status}[/] {product.product}: {product.reason}",
+                highlight=False,
             )
+        for port in product.ports:
+            lifecycle = port.lifecycle or {}
+            if lifecycle.get("status") in ("deprecated", "retired") and product.status != "retired":
+                console.print(
+                    f"[{STATUS_STYLE['retired']}]{lifecycle['status']}[/] {product.product}.{port.name}: "
+                    f"{lifecycle.get('reason')}{_dates(lifecycle)}",
+                    highlight=False,
+                )
+    _render_notices(console, result)
     published = sum(1 for p in result.products if p.status == "published")
     skipped = sum(1 for p in result.products if p.status == "skipped")
     console.print(
@@ -191,3 +203,30 @@ def render_build(console: Any, result: Any) -> None:
         f"{sum(1 for p in result.products if p.status not in ('published', 'skipped'))} not published "
         f"in {result.seconds:.2f} s"
     )
+
+
+def _dates(lifecycle: dict[str, Any]) -> str:
+    """`` (endOfSupport X, endOfLife Y)`` for the dates a contract states."""
+    parts = [f"{key} {lifecycle[key]}" for key in ("endOfSupport", "endOfLife") if lifecycle.get(key)]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _render_notices(console: Any, result: Any) -> None:
+    """Print each major-change notice the build sent, with the consumers of the old version."""
+    for product in result.products:
+        for notice in product.notices:
+            console.print(
+                f"[bold magenta]major change[/] {notice['contractId']} {notice['oldVersion']} -> "
+                f"{notice['newVersion']}: {notice['newPort']} published next to {notice['port']}"
+                f"{_dates(notice)}",
+                highlight=False,
+            )
+            consumers = notice.get("consumers") or []
+            if not consumers:
+                console.print("  no consumer holds an agreement on the old version", highlight=False)
+            for consumer in consumers:
+                console.print(
+                    f"  notified {consumer['consumer']} ({consumer['kind']}, agreement {consumer['agreement']}, "
+                    f"{consumer['state']} on {consumer['contractVersion']})",
+                    highlight=False,
+                )

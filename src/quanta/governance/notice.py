@@ -15,9 +15,7 @@ from typing import Any
 
 from quanta.errors import SpecError
 from quanta.spec.diff import Change, diff_contracts, parse_semver
-
-_END_OF_SUPPORT = ("endofsupport", "es")
-_END_OF_LIFE = ("endoflife", "el")
+from quanta.spec.sunset import END_OF_LIFE, END_OF_SUPPORT, sla_value
 
 
 @dataclass(frozen=True)
@@ -47,9 +45,9 @@ class MajorChangeNotice:
             return False
 
     def to_event(self) -> dict[str, Any]:
-        """The payload of the ``contract.major-change`` event sent to the product's subscribers."""
+        """The payload of the ``contract.major_change`` event sent to the product's subscribers."""
         return {
-            "type": "contract.major-change",
+            "type": "contract.major_change",
             "contractId": self.contract_id,
             "oldVersion": self.old_version,
             "newVersion": self.new_version,
@@ -57,14 +55,6 @@ class MajorChangeNotice:
             "endOfLife": self.end_of_life,
             "changes": [{"path": c.path, "kind": c.kind, "message": c.message} for c in self.changes],
         }
-
-
-def _sla_value(contract: dict[str, Any], names: tuple[str, ...]) -> str | None:
-    for entry in contract.get("slaProperties") or []:
-        if isinstance(entry, dict) and str(entry.get("property", "")).lower() in names:
-            value = entry.get("value")
-            return None if value is None else str(value)
-    return None
 
 
 def major_change_notice(old: Any, new: Any) -> MajorChangeNotice | None:
@@ -85,7 +75,7 @@ def major_change_notice(old: Any, new: Any) -> MajorChangeNotice | None:
         contract_id=str(plain.get("id")),
         old_version=result.old_version,
         new_version=result.new_version,
-        end_of_support=_sla_value(plain, _END_OF_SUPPORT),
-        end_of_life=_sla_value(plain, _END_OF_LIFE),
+        end_of_support=sla_value(plain, END_OF_SUPPORT),
+        end_of_life=sla_value(plain, END_OF_LIFE),
         changes=[c for c in result.changes if c.level == "major"],
     )

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -147,6 +148,31 @@ def column_lineage_from_contract(
     return lineage
 
 
+_CLIENT_IMPORT = threading.Lock()
+_CLIENT_MODULES = ("openlineage.client.event_v2", "openlineage.client.facet_v2", "openlineage.client.serde")
+_client_imported = False
+
+
+def _import_client() -> None:
+    """Import the OpenLineage client's event and facet modules once, one thread at a time.
+
+    A build's worker threads emit their first events at about the same moment. Two threads importing the
+    same package tree for the first time can each find a module the other has only half initialised
+    (an ``ImportError`` of a name that exists), which would lose that run's record; so the first import
+    is serialised, and later calls return at once.
+    """
+    global _client_imported
+    if _client_imported:
+        return
+    with _CLIENT_IMPORT:
+        if not _client_imported:
+            from importlib import import_module
+
+            for name in _CLIENT_MODULES:
+                import_module(name)
+            _client_imported = True
+
+
 def _dataset_facets(ds: Dataset, namespace: str) -> dict[str, Any]:
     from openlineage.client.facet_v2 import (
         column_lineage_dataset,
@@ -246,6 +272,7 @@ def run_event(
     """
     import uuid
 
+    _import_client()
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.facet_v2 import (
         error_message_run,

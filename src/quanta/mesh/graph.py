@@ -99,7 +99,8 @@ def compatible(asked: str, offered: str) -> bool:
 
     Versions are SemVer: the major versions must be equal and the offered version at least the one asked
     (``1.0.0`` is satisfied by ``1.2.0``, not by ``2.0.0`` nor ``0.9.0``). Versions that are not
-    ``MAJOR.MINOR.PATCH`` numbers must be equal.
+    ``MAJOR.MINOR.PATCH`` numbers must be equal. When the producer lists the port at several major
+    versions, the edge goes to the listing compatible with the version asked.
     """
     a, o = _semver(asked), _semver(offered)
     if a is None or o is None:
@@ -132,7 +133,10 @@ def build_graph(workspace: Workspace) -> ProductGraph:
             found = publishers.get(port.contract_id)
             if found is None:
                 raise ConfigError(_dangling(product, port, publishers))
-            producer, output = found
+            versions = workspace.publishers(port.contract_id)
+            producer, output = next(
+                ((p, o) for p, o in versions if compatible(port.version, o.version)), found
+            )
             if producer.key == product.key:
                 raise ConfigError(
                     f"{product.where('inputPorts', port.index, 'contractId')}: input port {port.name!r} "

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from quanta.errors import ConfigError
 from quanta.mesh.fingerprint import content_fingerprint, run_fingerprint, source_identity
 from quanta.mesh.graph import ProductGraph, build_graph
 from quanta.mesh.selection import select
 from quanta.mesh.workspace import InputPort, ProductSpec, Workspace
+from quanta.spec.sunset import Lifecycle
 
 #: The stages every product goes through, in order.
 STAGES: tuple[str, ...] = ("resolve", "transform", "gate", "publish", "record", "lineage")
 
-Action = Literal["build", "skip"]
+Action = Literal["build", "skip", "retired"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class PlannedPort:
         transform: the transform file.
         location: the published Delta table (``<storage>/<domain>/<product>/<port>``).
         published_version: the Delta version served now, or ``None`` when never published.
+        lifecycle: the port's effective lifecycle (``retired`` ports are neither built nor served).
     """
 
     name: str
@@ -56,6 +60,12 @@ class PlannedPort:
     transform: Path
     location: str
     published_version: int | None
+    lifecycle: Lifecycle | None = None
+
+    @property
+    def retired(self) -> bool:
+        """Whether the build leaves this port out (status ``retired`` or past its ``endOfLife``)."""
+        return self.lifecycle is not None and self.lifecycle.retired
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ class PlannedProduct:
         key: ``domain.product``.
         upstream: keys of the products it reads (selected or not).
         content_fingerprint: hash of descriptor, contracts and transforms.
-        action: ``"build"`` or ``"skip"``.
+        action: ``"build"``, ``"skip"`` or ``"retired"`` (every output port is retired: not built).
         reason: why, in a few words (``"never built"``, ``"transform changed"``, ``"unchanged"``...).
         ports: its output ports.
         sources: input port name → source contract id, for the ports reading raw data.
@@ -144,6 +154,7 @@ class BuildPlan:
                             "transform": str(port.transform),
                             "location": port.location,
                             "publishedVersion": port.published_version,
+                            "lifecycle": lifecycle_dict(port.lifecycle),
                         }
                         for port in p.ports
                     ],
@@ -151,6 +162,18 @@ class BuildPlan:
                 for p in self.products
             ],
         }
+
+
+def lifecycle_dict(lifecycle: Lifecycle | None) -> dict[str, Any] | None:
+    """JSON form of a port's lifecycle: ``status``, ``reason``, ``endOfSupport``, ``endOfLife``."""
+    if lifecycle is None:
+        return None
+    return {
+        "status": lifecycle.status,
+        "reason": lifecycle.reason,
+        "endOfSupport": lifecycle.end_of_support,
+        "endOfLife": lifecycle.end_of_life,
+    }
 
 
 def source_server(port: InputPort) -> dict[str, Any]:
@@ -200,18 +223,26 @@ def make_plan(
         The frozen plan.
 
     Raises:
-        ConfigError: the product graph is invalid (see :func:`quanta.mesh.graph.build_graph`).
+        ConfigError: the product graph is invalid (see :func:`quanta.mesh.graph.build_graph`), or a selected
+            product reads a retired port (the message names both descriptors).
         UsageError: a selector names no product.
     """
     state = state or PriorState()
     graph = graph or build_graph(workspace)
     selected = select(graph, selectors)
+    now = datetime.now(UTC)
     planned: dict[str, PlannedProduct] = {}
     for key in selected:
         product = workspace.products[key]
         content = content_fingerprint(product)
         upstream = tuple(sorted(graph.upstream(key)))
-        action, reason = _decide(workspace, graph, product, content, upstream, planned, state, force)
+        lifecycles = {port.name: product.lifecycle(port, now=now) for port in product.output_ports}
+        if all(found.retired for found in lifecycles.values()):
+            reasons = sorted({found.reason for found in lifecycles.values()})
+            action, reason = "retired", "retired: " + "; ".join(reasons)
+        else:
+            _check_not_reading_retired(workspace, graph, product, now)
+            action, reason = _decide(workspace, graph, product, content, upstream, planned, state, force)
         ports = tuple(
             PlannedPort(
                 port.name,
@@ -220,6 +251,7 @@ def make_plan(
                 port.transform,
                 workspace.table_location(product, port),
                 state.versions.get((key, port.name)),
+                lifecycles[port.name],
             )
             for port in product.output_ports
         )
@@ -249,7 +281,10 @@ def _decide(
     rebuilt = [key for key in upstream if key in planned and planned[key].action == "build"]
     if rebuilt:
         return "build", f"upstream {', '.join(rebuilt)} will run"
-    if any((product.key, port.name) not in state.versions for port in product.output_ports):
+    if any(
+        (product.key, port.name) not in state.versions and not product.lifecycle(port).retired
+        for port in product.output_ports
+    ):
         return "build", "not published"
     fingerprint = run_fingerprint(content, input_identities(workspace, graph, product, state.versions))
     if fingerprint is None:
@@ -257,3 +292,32 @@ def _decide(
     if fingerprint != previous:
         return "build", "definition or inputs changed"
     return "skip", "unchanged"
+
+
+def _check_not_reading_retired(
+    workspace: Workspace, graph: ProductGraph, product: ProductSpec, now: datetime
+) -> None:
+    """Refuse a product that reads a retired port: name both descriptors and the way out.
+
+    Raises:
+        ConfigError: an input port of ``product`` reads a port that is retired at ``now``.
+    """
+    inputs = {port.name: port for port in product.input_ports}
+    for edge in graph.inputs_of(product.key):
+        producer = workspace.products[edge.producer]
+        output = next(p for p in producer.output_ports if p.name == edge.port)
+        found = producer.lifecycle(output, now=now)
+        if not found.retired:
+            continue
+        successor = producer.successor(output)
+        instead = (
+            f"move to version {successor.version} (port {edge.producer}.{successor.name})"
+            if successor is not None
+            else "remove the input port"
+        )
+        raise ConfigError(
+            f"{product.where('inputPorts', inputs[edge.input].index, 'version')}: input port {edge.input!r} "
+            f"reads {edge.producer}.{edge.port} version {output.version}, which is retired ({found.reason}) "
+            f"in {producer.where('outputPorts', output.index, 'version')} "
+            f"({producer.contract_file(output.contract)}); {instead}"
+        )

@@ -12,6 +12,13 @@ A product's output port names its contract by ``contractId``; an input port name
 product's output contract (an edge of the product graph) or a *source contract*: a contract of the
 product's own ``contracts/`` folder that no output port uses and whose ``servers`` entry says where raw
 data is.
+
+**Major versions side by side.** A descriptor may list one output port ``name`` at several major
+``version`` values, all naming the same ``contractId``; ``contracts/`` then holds one file per major version
+with that ``id`` (e.g. ``flights.odcs.yaml`` at ``2.0.0`` and ``flights.v1.odcs.yaml`` at ``1.4.0``), and
+each listing uses the contract whose major version equals its own. The lowest major listed is published
+under the port's name (as before); every later major ``N`` under ``<name>_vN`` (its table, its SQL name
+``domain.product.<name>_vN``, its gateway path and its transform ``transforms/<name>_vN.sql``).
 """
 
 from __future__ import annotations
@@ -22,10 +29,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from quanta.errors import ConfigError, Diagnostic, SpecError
 from quanta.mesh.config import MESH_FILE, MeshConfig, load_mesh_config
+from quanta.mesh.majors import major_of, port_contract, published_names
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from quanta.mesh.cache import DocumentCache
     from quanta.spec import Contract, Product
+    from quanta.spec.sunset import Lifecycle
 
 DESCRIPTOR_FILE = "product.odps.yaml"
 DOMAIN_FILE = "domain.yaml"
@@ -54,12 +65,14 @@ class OutputPort:
     """An ODPS output port with its contract and transform.
 
     Attributes:
-        name: the port ``name``; also the published table's last path segment.
+        name: the published name: the port ``name``, or ``<name>_v<major>`` for a later major version
+            listed next to an earlier one; also the published table's last path segment.
         version: the port ``version``.
         contract_id: the ``contractId`` (= the ODCS contract ``id``).
         contract: the ODCS contract it names.
         transform: ``transforms/<name>.sql`` or ``.py``.
         index: the position in ``outputPorts[]`` (for diagnostics).
+        base_name: the descriptor's ``name`` when it differs from ``name``.
     """
 
     name: str
@@ -68,6 +81,17 @@ class OutputPort:
     contract: Contract
     transform: Path
     index: int
+    base_name: str = ""
+
+    @property
+    def port_name(self) -> str:
+        """The ``name`` written in the descriptor (``name`` is the published name, see the module doc)."""
+        return self.base_name or self.name
+
+    @property
+    def major(self) -> int | None:
+        """The major number of the port ``version``, or ``None`` when it is not SemVer."""
+        return major_of(self.version)
 
     @property
     def transform_kind(self) -> Literal["sql", "python"]:
@@ -107,6 +131,8 @@ class ProductSpec:
         contract_files: the contract files, by ``id``.
         input_ports: the input ports in descriptor order.
         output_ports: the output ports in descriptor order.
+        earlier: contracts of earlier major versions of an output contract (same ``id`` as one in
+            ``contracts``, which holds the newest), with their files.
     """
 
     domain: str
@@ -117,6 +143,7 @@ class ProductSpec:
     contract_files: dict[str, Path]
     input_ports: tuple[InputPort, ...]
     output_ports: tuple[OutputPort, ...]
+    earlier: tuple[tuple[Contract, Path], ...] = ()
 
     @property
     def key(self) -> str:
@@ -130,9 +157,48 @@ class ProductSpec:
 
     def files(self) -> list[Path]:
         """Every file whose content defines the product: descriptor, contracts and transforms, sorted."""
-        files = {self.descriptor_path, *self.contract_files.values()}
+        files = {self.descriptor_path, *self.contract_files.values(), *(p for _, p in self.earlier)}
         files.update(port.transform for port in self.output_ports)
         return sorted(files)
+
+    def contract_file(self, contract: Contract) -> Path | None:
+        """The file of one of the product's contracts (any major version)."""
+        for candidate, path in self.earlier:
+            if candidate is contract:
+                return path
+        return self.contract_files.get(contract.id or "")
+
+    def lifecycle(self, port: OutputPort, *, now: datetime | None = None) -> Lifecycle:
+        """Where ``port`` stands in its lifecycle (see :mod:`quanta.spec.sunset`).
+
+        A product whose descriptor ``status`` is ``retired`` retires every port; otherwise the port's
+        contract decides (its ``status``, its ``endOfSupport`` and ``endOfLife`` dates at ``now``).
+        """
+        from quanta.spec.sunset import Lifecycle, contract_lifecycle
+
+        found = contract_lifecycle(port.contract, now=now)
+        if str(self.descriptor.data.get("status") or "") == "retired":
+            return Lifecycle(
+                "retired",
+                found.declared,
+                found.end_of_support,
+                found.end_of_life,
+                "product status is retired",
+            )
+        return found
+
+    def publisher(self, contract_id: str) -> OutputPort:
+        """The first output port naming ``contract_id`` (raises ``StopIteration`` when none does)."""
+        return next(p for p in self.output_ports if p.contract_id == contract_id)
+
+    def successor(self, port: OutputPort) -> OutputPort | None:
+        """The next major version of ``port`` listed in the descriptor, or ``None``."""
+        later = [
+            p
+            for p in self.output_ports
+            if p.port_name == port.port_name and (p.major or 0) > (port.major or 0)
+        ]
+        return min(later, key=lambda p: p.major or 0) if later else None
 
     def where(self, section: str, index: int, key: str | None = None) -> str:
         """Return ``file:line:column`` of ``section[index].key`` in the descriptor (for messages)."""
@@ -167,12 +233,23 @@ class Workspace:
         return "/".join([self.storage_root.rstrip("/"), product.domain, product.name, port.name])
 
     def output_contracts(self) -> dict[str, tuple[ProductSpec, OutputPort]]:
-        """Map every output contract id to the product and port that publish it."""
-        return {
-            port.contract_id: (product, port)
+        """Map every output contract id to the product and port that publish it (its newest major)."""
+        found: dict[str, tuple[ProductSpec, OutputPort]] = {}
+        for product in self.products.values():
+            for port in product.output_ports:
+                known = found.get(port.contract_id)
+                if known is None or (port.major or 0) > (known[1].major or 0):
+                    found[port.contract_id] = (product, port)
+        return found
+
+    def publishers(self, contract_id: str) -> list[tuple[ProductSpec, OutputPort]]:
+        """Every output port (one per major version) that publishes ``contract_id``."""
+        return [
+            (product, port)
             for product in self.products.values()
             for port in product.output_ports
-        }
+            if port.contract_id == contract_id
+        ]
 
 
 def find_mesh_root(start: str | Path = ".") -> Path:
@@ -254,19 +331,32 @@ def _load_product(domain: str, folder: Path, cache: DocumentCache) -> ProductSpe
     descriptor = Product(cache.load(folder / DESCRIPTOR_FILE), folder / DESCRIPTOR_FILE)
     contracts: dict[str, Contract] = {}
     contract_files: dict[str, Path] = {}
+    earlier: list[tuple[Contract, Path]] = []
     for path in sorted((folder / "contracts").glob("*.odcs.yaml")):
         contract = contract_from(cache.load(path), path)
         if not contract.id:
             raise ConfigError(f"{path}: the contract has no `id`; add `id: {domain}.{folder.name}.<port>`")
         if contract.id in contracts:
-            raise ConfigError(
-                f"{path}: contract id {contract.id!r} is also used by {contract_files[contract.id]}; "
-                "contract ids must be unique"
-            )
+            other = contracts[contract.id]
+            if major_of(other.version) in (None, major_of(contract.version)):
+                raise ConfigError(
+                    f"{path}: contract id {contract.id!r} is also used by {contract_files[contract.id]}; "
+                    "contract ids must be unique (two files may share an id only at different major "
+                    "versions, for a port published at both)"
+                )
+            if (major_of(contract.version) or 0) < (major_of(other.version) or 0):
+                earlier.append((contract, path))
+                continue
+            earlier.append((other, contract_files[contract.id]))
         contracts[contract.id] = contract
         contract_files[contract.id] = path
-    product = ProductSpec(domain, folder.name, folder, descriptor, contracts, contract_files, (), ())
-    outputs = tuple(_output_port(product, i, port) for i, port in enumerate(descriptor.output_ports))
+    product = ProductSpec(
+        domain, folder.name, folder, descriptor, contracts, contract_files, (), (), tuple(earlier)
+    )
+    names = published_names(product, descriptor.output_ports)
+    outputs = tuple(
+        _output_port(product, i, port, names[i]) for i, port in enumerate(descriptor.output_ports)
+    )
     used = {port.contract_id for port in outputs}
     inputs = tuple(
         _input_port(product, i, port, {k: v for k, v in contracts.items() if k not in used})
@@ -276,7 +366,9 @@ def _load_product(domain: str, folder: Path, cache: DocumentCache) -> ProductSpe
     for i, name in enumerate(names):
         if names.index(name) != i:
             raise ConfigError(f"{product.where('inputPorts', i, 'name')}: two input ports are named {name!r}")
-    return ProductSpec(domain, folder.name, folder, descriptor, contracts, contract_files, inputs, outputs)
+    return ProductSpec(
+        domain, folder.name, folder, descriptor, contracts, contract_files, inputs, outputs, tuple(earlier)
+    )
 
 
 def _required(product: ProductSpec, section: str, index: int, port: dict[str, Any], key: str) -> str:
@@ -286,11 +378,12 @@ def _required(product: ProductSpec, section: str, index: int, port: dict[str, An
     return str(value)
 
 
-def _output_port(product: ProductSpec, index: int, port: dict[str, Any]) -> OutputPort:
-    name = _required(product, "outputPorts", index, port, "name")
+def _output_port(product: ProductSpec, index: int, port: dict[str, Any], published: str | None) -> OutputPort:
+    base = _required(product, "outputPorts", index, port, "name")
+    name = published or base
     contract_id = _required(product, "outputPorts", index, port, "contractId")
     version = _required(product, "outputPorts", index, port, "version")
-    contract = product.contracts.get(contract_id)
+    contract = port_contract(product, index, contract_id, version)
     if contract is None:
         known = ", ".join(sorted(product.contracts)) or "none"
         raise ConfigError(
@@ -306,7 +399,7 @@ def _output_port(product: ProductSpec, index: int, port: dict[str, Any]) -> Outp
         )
     if len(found) > 1:
         raise ConfigError(f"{found[0]} and {found[1]} both exist: keep one transform per output port")
-    return OutputPort(name, version, contract_id, contract, found[0], index)
+    return OutputPort(name, version, contract_id, contract, found[0], index, "" if name == base else base)
 
 
 def _input_port(
@@ -323,7 +416,13 @@ def _check_unique_contracts(workspace: Workspace) -> None:
     for product in workspace.products.values():
         for port in product.output_ports:
             other = seen.get(port.contract_id)
-            if other is not None:
+            if other is product and port.port_name != product.publisher(port.contract_id).port_name:
+                raise ConfigError(
+                    f"{product.where('outputPorts', port.index, 'contractId')}: output ports "
+                    f"{product.publisher(port.contract_id).port_name!r} and {port.port_name!r} both name "
+                    f"contract {port.contract_id!r}; give each output port its own contract"
+                )
+            if other is not None and other is not product:
                 raise ConfigError(
                     f"contract {port.contract_id!r} is published by two products: "
                     f"{other.descriptor_path} and {product.descriptor_path}; "

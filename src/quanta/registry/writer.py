@@ -29,6 +29,9 @@ from quanta.registry.errors import RegistryError, check_status
 from quanta.registry.reader import RegistryReader
 from quanta.registry.state import StateWrites
 
+#: Why a run of a finished build that was still ``running`` is marked ``failed``.
+UNFINISHED_RUN = "the build finished before this run's end could be recorded (see the build's output)"
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -249,6 +252,10 @@ class Registry(StateWrites, RegistryReader):
                 build = s.get(m.Build, build_id)
                 if build is None:
                     raise RegistryError(f"no build {build_id} in the registry")
+                # A run whose own finish could not be written (its recording stage failed and said so
+                # in the build output) must not stay "running" for ever: nothing would reconcile it,
+                # since only builds left running are looked at after a crash.
+                self._fail_running_runs(s, build_id, UNFINISHED_RUN)
                 build.status, build.finished_at, build.error = status, m.utcnow(), error
                 self._event(s, "build.finished", None, {"build": build_id, "status": status, "error": error})
                 return build_info(build)
@@ -437,34 +444,39 @@ class Registry(StateWrites, RegistryReader):
 
     def fail_interrupted(self, build_id: str, reason: str) -> list[str]:
         """Mark a build and its ``running`` product runs as ``failed`` with ``reason``; return the run ids."""
+        from quanta.registry import models as m
+
+        with self._write() as s:
+            failed = self._fail_running_runs(s, build_id, reason)
+            build = s.get(m.Build, build_id)
+            if build is not None and build.status == "running":
+                build.status, build.finished_at, build.error = "failed", m.utcnow(), reason
+                self._event(
+                    s, "build.finished", None, {"build": build_id, "status": "failed", "error": reason}
+                )
+            return failed
+
+    def _fail_running_runs(self, s: Session, build_id: str, reason: str) -> list[str]:
+        """Mark the build's product runs still ``running`` as ``failed`` with ``reason`` (in session ``s``)."""
         from sqlalchemy import select
 
         from quanta.registry import models as m
 
-        with self._write() as s:
-            runs = s.scalars(
-                select(m.ProductRun).where(
-                    m.ProductRun.build_id == build_id, m.ProductRun.status == "running"
-                )
-            ).all()
-            now = m.utcnow()
-            for run in runs:
-                run.status, run.finished_at, run.error = "failed", now, reason
-                product = s.get(m.Product, run.product_id)
-                assert product is not None
-                self._event(
-                    s,
-                    "run.finished",
-                    r.product_key(product.domain, product.name),
-                    {"run": run.id, "build": build_id, "status": "failed", "error": reason},
-                )
-            build = s.get(m.Build, build_id)
-            if build is not None and build.status == "running":
-                build.status, build.finished_at, build.error = "failed", now, reason
-                self._event(
-                    s, "build.finished", None, {"build": build_id, "status": "failed", "error": reason}
-                )
-            return [run.id for run in runs]
+        runs = s.scalars(
+            select(m.ProductRun).where(m.ProductRun.build_id == build_id, m.ProductRun.status == "running")
+        ).all()
+        now = m.utcnow()
+        for run in runs:
+            run.status, run.finished_at, run.error = "failed", now, reason
+            product = s.get(m.Product, run.product_id)
+            assert product is not None
+            self._event(
+                s,
+                "run.finished",
+                r.product_key(product.domain, product.name),
+                {"run": run.id, "build": build_id, "status": "failed", "error": reason},
+            )
+        return [run.id for run in runs]
 
     # -- locks ----------------------------------------------------------------------------------------
 

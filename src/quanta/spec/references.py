@@ -9,10 +9,14 @@
 * A port ``version`` whose major differs from the contract's major ``version`` is a warning: real
   products version their ports on their own.
 
-* Inside a mesh, no two contracts share an ``id``, and relationships that name an object of another
-  contract are resolved against every contract of the mesh (:func:`mesh_objects`).
+* Inside a mesh, no two contracts share an ``id`` (except files of one product folder at different
+  major versions: a port published at two majors side by side), and relationships that name an object
+  of another contract are resolved against every contract of the mesh (:func:`mesh_objects`).
+* An input port that reads a retired contract version (``status: retired`` or past its ``endOfLife``)
+  is an error naming both files (the build would refuse it too).
 
-Codes: ``odps.unresolved-contract``, ``odps.port-version``, ``odcs.duplicate-contract-id``.
+Codes: ``odps.unresolved-contract``, ``odps.port-version``, ``odps.retired-input``,
+``odcs.duplicate-contract-id``.
 """
 
 from __future__ import annotations
@@ -23,16 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from quanta.errors import Diagnostic, SpecError
+from quanta.spec.sunset import Lifecycle, contract_lifecycle
 
 MESH_FILE = "mesh.yaml"
 
 
 @dataclass(frozen=True)
 class ContractRef:
-    """Where a contract id is defined: its file and its ``version``."""
+    """Where a contract id is defined: its file, its ``version`` and its lifecycle (see ``sunset``)."""
 
     file: Path
     version: str | None
+    lifecycle: Lifecycle | None = None
 
 
 def find_mesh_root(start: Path) -> Path | None:
@@ -102,7 +108,7 @@ def _index_contract(index: MeshIndex, file: Path, data: dict) -> None:
     if isinstance(data.get("id"), str):
         version = data.get("version")
         index.contracts.setdefault(data["id"], []).append(
-            ContractRef(file, None if version is None else str(version))
+            ContractRef(file, None if version is None else str(version), contract_lifecycle(data))
         )
     for obj in data.get("schema") if isinstance(data.get("schema"), list) else []:
         if isinstance(obj, dict) and isinstance(obj.get("name"), str):
@@ -126,7 +132,13 @@ def duplicate_contract_ids(contract: Any, mesh: Path, *, lenient: bool = False) 
         return []
     refs = _index(mesh.resolve(), lenient).contracts.get(contract.id, [])
     here = Path(contract.path).resolve()
-    others = [str(r.file) for r in refs if r.file.resolve() != here]
+    mine = _major(contract.version)
+    others = [
+        str(r.file)
+        for r in refs
+        if r.file.resolve() != here
+        and not (r.file.resolve().parent == here.parent and mine and _major(r.version) not in (None, mine))
+    ]
     if not others:
         return []
     line, column = contract.source.position(("id",))
@@ -207,13 +219,21 @@ def check_product_references(product_file: Path, *, lenient: bool = False) -> li
                     severity,
                 )
                 continue
-            port_major, contract_major = _major(port.get("version")), _major(refs[0].version)
-            if (
-                port.get("version") is not None
-                and port_major
-                and contract_major
-                and port_major != contract_major
-            ):
+            port_major = _major(port.get("version"))
+            same = [r for r in refs if _major(r.version) == port_major] if port_major else []
+            contract_major = _major(refs[0].version)
+            if direction == "inputPorts" and cid in outputs and same and data.get("status") != "retired":
+                retired = [r for r in same if r.lifecycle is not None and r.lifecycle.retired]
+                if len(retired) == len(same):
+                    report(
+                        "odps.retired-input",
+                        f"input port {name!r} reads contract {cid!r} version {port.get('version')}, which is "
+                        f"retired ({retired[0].lifecycle.reason}) in {retired[0].file}; move to a newer "
+                        "major version of the port or remove the input port",
+                        (direction, i, "version"),
+                        severity,
+                    )
+            if port.get("version") is not None and port_major and contract_major and not same:
                 report(
                     "odps.port-version",
                     f"{direction[:-5]} port {name!r} has version {port['version']} but "

@@ -17,6 +17,7 @@ from quanta.api.routers.lineage import product_graph
 from quanta.api.routers.products import product_summary
 from quanta.api.services import Caller, Services, authenticate
 from quanta.api.sessions import COOKIE_NAME
+from quanta.api.sunset import port_lifecycle
 from quanta.errors import QuantaError
 from quanta.web.app import check_csrf, render
 from quanta.web.charts import Point, bar_chart, line_chart
@@ -211,6 +212,7 @@ def product_page(request: Request, product: ProductDep, services: ServicesDep, c
         if quality
         else None,
         "summary": services.runtime(product),
+        "lifecycles": {port.name: port_lifecycle(product.key, port) for port in product.ports},
     }
     return render(request, "product.html", context)
 

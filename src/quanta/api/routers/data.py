@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from quanta.api import consumption
 from quanta.api.deps import CallerDep, ProductByIdDep, ServicesDep
 from quanta.api.services import Conflict
+from quanta.api.sunset import lifecycle_headers
 
 router = APIRouter(prefix="/api/v1", tags=["data"])
 Format = Literal["arrow", "csv", "ndjson"]
@@ -121,12 +122,19 @@ def _streamed(stream: Any, fmt: Format, done: Callable[[int], None]) -> Iterator
 def stream_response(
     stream: Any, fmt: Format, filename: str, done: Callable[[int], None]
 ) -> StreamingResponse:
-    """A streaming response of an enforced ``QueryStream`` in ``fmt``; ``done(rows)`` records the usage."""
+    """A streaming response of an enforced ``QueryStream`` in ``fmt``; ``done(rows)`` records the usage.
+
+    A stream that read deprecated ports carries their ``Deprecation``/``Sunset``/``Link`` headers
+    (:mod:`quanta.api.sunset`).
+    """
     suffix = {"arrow": "arrows", "csv": "csv", "ndjson": "ndjson"}[fmt]
     return StreamingResponse(
         _streamed(stream, fmt, done),
         media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{suffix}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}.{suffix}"',
+            **lifecycle_headers(stream.deprecations),
+        },
     )
 
 
@@ -144,7 +152,11 @@ def get_data(
     format: Format = "arrow",
     limit: Annotated[int | None, Query(ge=1, le=100_000_000, description="At most this many rows.")] = None,
 ) -> StreamingResponse:
-    """The latest published rows of the port, masked and filtered by the caller's agreement."""
+    """The latest published rows of the port, masked and filtered by the caller's agreement.
+
+    A deprecated port's rows come with ``Deprecation``, ``Sunset`` and ``Link: rel="successor-version"``
+    headers; a retired port is ``410 Gone``.
+    """
     if product.port(port) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{product.key} has no output port {port!r}")
     if services.state(product)["paused"]:
@@ -176,7 +188,10 @@ class QueryRequest(BaseModel):
 def post_query(
     services: ServicesDep, caller: CallerDep, body: Annotated[QueryRequest, Body()]
 ) -> StreamingResponse:
-    """The same guard, authorization, masking and audit as ``quanta query``."""
+    """The same guard, authorization, masking and audit as ``quanta query``.
+
+    Reading a deprecated port adds ``Deprecation``/``Sunset``/``Link`` headers; a retired one is ``410``.
+    """
     limit = min(body.limit or services.settings.max_rows, services.settings.max_rows)
     stream = consumption.query(services, caller, body.sql, limit)
 

@@ -236,10 +236,12 @@ class SubscriptionRequest(BaseModel):
     """A webhook subscription: where to POST events, and which event types."""
 
     endpoint: AnyHttpUrl = Field(description="Subscriber URL; each event is POSTed to it as JSON.")
-    events: list[Literal["*", "product", "run", "snapshot", "certification", "agreement"]] = Field(
-        default_factory=lambda: ["*"],
-        max_length=len(EVENT_TYPES),
-        description="Event families (`run` for run.finished, `product` for paused/resumed, ...); `*` for all.",
+    events: list[Literal["*", "product", "run", "snapshot", "certification", "agreement", "contract"]] = (
+        Field(
+            default_factory=lambda: ["*"],
+            max_length=len(EVENT_TYPES),
+            description="Event families (`run` for run.finished, `product` for paused/resumed, ...); `*` for all.",
+        )
     )
 
 

@@ -10,6 +10,7 @@ from quanta.api import runtime
 from quanta.api.catalog import PortInfo, ProductInfo
 from quanta.api.deps import DiscoveryCallerDep, ProductByIdDep, ServicesDep
 from quanta.api.services import Services
+from quanta.api.sunset import port_lifecycle
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
@@ -60,6 +61,7 @@ def port_detail(product: ProductInfo, port: PortInfo) -> dict[str, Any]:
             for p in port.properties
         ],
         "slaProperties": port.sla,
+        **port_lifecycle(product.key, port),
         "links": {
             "contract": f"/api/v1/products/{product.key}/ports/{port.name}/contract",
             "data": f"/api/v1/products/{product.key}/ports/{port.name}/data",

@@ -75,3 +75,20 @@ def built_example(tmp_path_factory: pytest.TempPathFactory) -> BuiltMesh:
     process = quanta("build", "--format", "json", "--jobs", "2", cwd=root)
     assert process.stdout, process.stderr
     return BuiltMesh(root, process, json.loads(process.stdout))
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """One real Spark session (``local[2]``) for the Spark build tests of this worker.
+
+    Builds started while it runs reuse it (a running session is never stopped by a build), so the JVM
+    starts once. Skipped when pyspark or Java is missing (``tests.conftest.require``).
+    """
+    from quanta.engine.spark import SparkEngine, spark_available
+    from tests.conftest import require
+
+    missing = spark_available()
+    require(missing is None, missing or "")
+    engine = SparkEngine("local[2]")
+    yield engine
+    engine.close()

@@ -1,8 +1,9 @@
 """The state one product's build carries from stage to stage.
 
 A :class:`ProductRun` is created by the runner for each product that runs; every stage reads what the
-previous ones left in it and adds its own typed result. It owns the product's DuckDB engine (one
-connection per product, so products run in parallel threads without sharing state).
+previous ones left in it and adds its own typed result. It owns the product's engine (one DuckDB
+connection or one isolated Spark session per product, so products run in parallel threads without sharing
+state).
 """
 
 from __future__ import annotations
@@ -138,10 +139,16 @@ class ProductRun:
         return found
 
     def open_engine(self) -> Any:
-        """Return the product's DuckDB engine, taking it from the build's pool on first use."""
+        """Return the product's engine (DuckDB or Spark, as the mesh chooses for it), taken from the
+        build's pool on first use."""
         if self.engine is None:
-            self.engine = self.engines.acquire()
+            self.engine = self.engines.acquire(self.engine_name)
         return self.engine
+
+    @property
+    def engine_name(self) -> str:
+        """The engine this product runs on: ``"duckdb"`` or ``"spark"`` (``Workspace.engine_of``)."""
+        return self.workspace.engine_of(self.product)
 
     def cleanup(self) -> None:
         """Remove this run's staging folder (staged files are either published or discarded)."""

@@ -78,17 +78,6 @@ def _availability(element: str, ok: bool, message: str) -> dict[str, Any]:
     }
 
 
-def _drop_view(engine: Any, name: str) -> None:
-    """Drop what a source reader registered as ``name`` (a view, or a table for streamed databases)."""
-    from sqlglot import exp
-
-    tables = {
-        row[0] for row in engine.connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-    }
-    kind = "TABLE" if name in tables else "VIEW"
-    engine.execute(exp.Drop(tables=[exp.to_table(name, quoted=True)], kind=kind, exists=True).sql("duckdb"))
-
-
 def check_source(
     engine: Any, mesh_root: Path, port: InputPort, server: dict[str, Any], staging: Path
 ) -> list[dict[str, Any]]:
@@ -98,7 +87,7 @@ def check_source(
     staging folder; the source contract's tests and the transform both read that file.
 
     Args:
-        engine: the product's ``DuckDBEngine``.
+        engine: the product's engine (``DuckDBEngine`` or ``SparkEngine``).
         mesh_root: the mesh folder (relative source paths resolve against it).
         port: the source input port (``port.source`` is its contract).
         server: the contract's ``servers[]`` entry to read.
@@ -109,8 +98,10 @@ def check_source(
         conformance, which reports drift, and its quality rules). A source that is not available yields
         only the failed availability check.
     """
+    from sqlglot import exp
+
     from quanta.checks.api import test_contract
-    from quanta.engine import sources
+    from quanta.engine import sources, table_expression
     from quanta.errors import QuantaError
 
     contract = port.source
@@ -128,8 +119,10 @@ def check_source(
             report = _read_remote(server, obj, contract, mesh_root, target)
         else:
             name = sources.register_object(engine, server, obj["name"], obj.get("physicalName"), mesh_root)
-            engine.connection.table(name).write_parquet(str(target))
-            _drop_view(engine, name)
+            target = engine.write_parquet(
+                exp.select("*").from_(table_expression(name)).sql(engine.dialect), target
+            )
+            engine.drop(name)
         engine.register_file(port.name, target, format="parquet")
     except QuantaError as error:
         return [_availability(element, False, f"source {element} cannot be read: {error.message}")]
@@ -139,7 +132,7 @@ def check_source(
     if objects and not remote:
         report = test_contract(contract, data={obj["name"]: target}, engine=engine, base_dir=mesh_root)
         if obj["name"] != port.name:
-            _drop_view(engine, obj["name"])
+            engine.drop(obj["name"])
     return checks + (report_checks(report) if objects else [])
 
 
@@ -206,7 +199,7 @@ def related_tables(run: ProductRun, port: OutputPort) -> dict[str, Any]:
 def _snapshot_file(run: ProductRun, key: str, location: str, version: int) -> Path:
     """Copy one published version into the run's staging area as Parquet, for the checks' engine.
 
-    The checks read data they are given by path through DuckDB views; relationship targets are small
+    The checks read data they are given by path through the engine's views; relationship targets are small
     reference tables, so a copy costs little.
     """
     import pyarrow.parquet as pq

@@ -1,9 +1,9 @@
 """The build runner: products in dependency order, independent ones in parallel, stages in sequence.
 
-:func:`run_plan` executes a :class:`~quanta.mesh.BuildPlan`. Each product runs on its own DuckDB
-connection in a worker thread (``jobs`` at a time). A product whose stage fails publishes nothing; every
-product downstream of it is reported ``upstream_blocked`` and never started, while products on other
-branches carry on. :func:`build` wraps it with the mesh lock, start-up reconciliation and planning.
+:func:`run_plan` executes a :class:`~quanta.mesh.BuildPlan`. Each product runs on its own engine (a
+DuckDB connection, or an isolated Spark session) in a worker thread (``jobs`` at a time). A product whose
+stage fails publishes nothing; every product downstream of it is reported ``upstream_blocked`` and never
+started, while products on other branches carry on. :func:`build` wraps it with the mesh lock, start-up reconciliation and planning.
 """
 
 from __future__ import annotations
@@ -71,7 +71,11 @@ class Runner:
         self.tables = tables
         from quanta.build.engines import EnginePool
 
-        self.engines = EnginePool(workspace.root / ".quanta" / "tmp", workspace.config.memory_limit)
+        self.engines = EnginePool(
+            workspace.root / ".quanta" / "tmp",
+            workspace.config.memory_limit,
+            workspace.config.spark.settings(),
+        )
 
     def run(self) -> list[ProductResult]:
         """Run every product of the plan; return their results in plan order."""

@@ -75,8 +75,6 @@ class Resolve(Stage):
     force: bool = False
 
     def execute(self, run: ProductRun) -> dict[str, Any]:
-        from quanta import storage
-
         edges = {edge.input: edge for edge in run.graph.inputs_of(run.key)}
         for port in run.product.input_ports:
             if port.source is not None:
@@ -111,11 +109,14 @@ class Resolve(Stage):
         if run.skip:
             return detail
         run.open_engine()
+        detail["engine"] = run.engine_name
         for port in run.product.input_ports:
             snapshot = run.inputs[port.name]
             with _engine_time(run):
-                if snapshot.kind == "product":
-                    run.engine.register(port.name, storage.read_version(snapshot.location, snapshot.version))
+                if snapshot.kind == "product":  # exactly the committed version's files, on any engine
+                    run.engine.register_file(
+                        port.name, snapshot.location, format="delta", version=snapshot.version
+                    )
                 else:
                     staging = run.staging("_sources")
                     report = check_source(run.engine, run.workspace.root, port, source_server(port), staging)
@@ -156,25 +157,25 @@ def _blocks(check: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Transform(Stage):
-    """Run each output port's transform into a staging table of the product's engine."""
+    """Run each output port's transform on the product's engine into the staging area (Parquet)."""
 
     name: ClassVar[str] = "transform"
 
     def execute(self, run: ProductRun) -> dict[str, Any]:
-        import pyarrow.parquet as pq
+        import pyarrow.dataset as ds
 
         inputs = [port.name for port in run.product.input_ports]
         rows: dict[str, int] = {}
         for port in run.product.output_ports:
-            target = run.staging(port.name) / "part-00000.parquet"
+            target = run.staging(port.name) / f"{port.name}.parquet"
             runner = stage_python if port.transform_kind == "python" else stage_sql
             with _engine_time(run):
-                runner(run.engine.connection, port.transform, target, inputs)
-            metadata = pq.read_metadata(target)
-            columns = tuple(metadata.schema.to_arrow_schema().names)
-            run.staged[port.name] = StagedPort(port.name, target, metadata.num_rows, columns)
-            rows[port.name] = metadata.num_rows
-        return {"rows": rows}
+                staged = runner(run.engine, port.transform, target, inputs)
+            dataset = ds.dataset(staged, format="parquet")  # footers only: a file or Spark's part files
+            count = dataset.count_rows()
+            run.staged[port.name] = StagedPort(port.name, staged, count, tuple(dataset.schema.names))
+            rows[port.name] = count
+        return {"rows": rows, "engine": run.engine_name}
 
 
 @dataclass(frozen=True)

@@ -1,41 +1,89 @@
-"""Running a product's transform into the staging area: one Parquet file per output port.
+"""Running a product's transform into the staging area: Parquet data per output port.
 
-The staged file is what the gate tests and what publishing commits; it lives under the storage's staging
-folder (``quanta.storage.staging_path``) until the run ends, and an interrupted run's folder is removed by
-reconciliation.
+The staged data (one Parquet file on DuckDB, a folder of Parquet files on Spark) is what the gate tests
+and what publishing commits; it lives under the storage's staging folder (``quanta.storage.staging_path``)
+until the run ends, and an interrupted run's folder is removed by reconciliation. The functions here
+drive the product's engine only through ``register``, ``table``, ``write_parquet`` and ``drop``, so one
+transform runs on DuckDB or on Spark unchanged.
 
-* SQL (``transforms/<port>.sql``): one DuckDB ``SELECT`` (CTEs allowed). It is parsed with sqlglot before
-  it runs: only a query is accepted, every table it reads must be an input port (or one of its own CTEs),
-  and table functions (``read_csv``, ``read_parquet``...) are refused, so a transform reads nothing but its
-  declared inputs.
+* SQL (``transforms/<port>.sql``): one ``SELECT`` (CTEs allowed), in the DuckDB dialect unless a comment
+  line ``-- dialect: <name>`` (any sqlglot dialect: ``spark``, ``postgres``...) in the comments before the
+  query says otherwise. It is parsed with sqlglot before it runs: only a query is accepted, every table it
+  reads must be an input port (or one of its own CTEs), and table functions (``read_csv``,
+  ``read_parquet``...) are refused, so a transform reads nothing but its declared inputs. It is then
+  rendered in the engine's dialect (transpiled when the two differ).
 * Python (``transforms/<port>.py``): a function ``transform`` called with one keyword argument per input
-  port (a DuckDB relation named after the port); a parameter called ``connection`` receives the DuckDB
-  connection. It returns a DuckDB relation, a pyarrow Table or RecordBatchReader, or a Polars or pandas
-  DataFrame.
+  port (a DuckDB relation, or a Spark DataFrame when the product runs on Spark); a parameter called
+  ``connection`` receives the DuckDB connection (or the ``SparkSession``). It returns a relation of that
+  engine (a DuckDB relation, a Spark DataFrame), a pyarrow Table or RecordBatchReader, or a Polars or
+  pandas DataFrame.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from quanta.errors import QuantaError
 
+#: The dialect of a SQL transform that declares none.
+DEFAULT_DIALECT = "duckdb"
+_DIALECT_LINE = re.compile(r"^\s*--\s*dialect\s*:\s*([A-Za-z0-9_]+)\s*$")
+#: Name under which a Python transform's result is registered before it is written.
+_RESULT = "__quanta_transform_result"
+
 
 class TransformError(QuantaError):
     """A transform is invalid or failed; the message names the file."""
 
 
-def check_sql(path: Path, sql: str, inputs: Iterable[str]) -> Any:
+def declared_dialect(path: Path, sql: str) -> str:
+    """Return the dialect a SQL transform is written in: its ``-- dialect: <name>`` line, else DuckDB.
+
+    Only the comment lines before the query count (a comment inside the query is the query's own).
+
+    Args:
+        path: the transform file (for messages).
+        sql: its text.
+
+    Returns:
+        A sqlglot dialect name such as ``"duckdb"`` or ``"spark"``.
+
+    Raises:
+        TransformError: the named dialect is not one sqlglot knows; the message gives the line.
+    """
+    from sqlglot.dialects.dialect import Dialect
+
+    for number, line in enumerate(sql.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            break
+        match = _DIALECT_LINE.match(line)
+        if match:
+            name = match.group(1).lower()
+            try:
+                Dialect.get_or_raise(name)
+            except ValueError:
+                raise TransformError(
+                    f"{path}:{number}: unknown SQL dialect {name!r}; write e.g. `-- dialect: duckdb` or "
+                    "`-- dialect: spark`"
+                ) from None
+            return name
+    return DEFAULT_DIALECT
+
+
+def check_sql(path: Path, sql: str, inputs: Iterable[str], dialect: str = DEFAULT_DIALECT) -> Any:
     """Parse and check a SQL transform.
 
     Args:
         path: the transform file (for messages).
         sql: its text.
         inputs: the input port names it may read.
+        dialect: the sqlglot dialect it is written in (see :func:`declared_dialect`).
 
     Returns:
         The parsed sqlglot query expression.
@@ -48,9 +96,9 @@ def check_sql(path: Path, sql: str, inputs: Iterable[str]) -> Any:
     from sqlglot.errors import ParseError
 
     try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except ParseError as error:
-        raise TransformError(f"{path}: not valid DuckDB SQL: {error}") from None
+        raise TransformError(f"{path}: not valid {dialect} SQL: {error}") from None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise TransformError(f"{path}: a SQL transform is exactly one SELECT query (CTEs allowed)")
     query = statements[0]
@@ -74,54 +122,91 @@ def check_sql(path: Path, sql: str, inputs: Iterable[str]) -> Any:
     return query
 
 
-def stage_sql(connection: Any, path: Path, target: Path, inputs: Iterable[str]) -> None:
-    """Run the SQL transform at ``path`` and write its result to the Parquet file ``target``.
+def stage_sql(engine: Any, path: Path, target: Path, inputs: Iterable[str]) -> Path:
+    """Run the SQL transform at ``path`` on ``engine`` and write its result as Parquet at ``target``.
+
+    The query is checked in the dialect it declares (:func:`declared_dialect`) and rendered in the
+    engine's (``engine.dialect``), so a DuckDB transform runs on Spark through sqlglot's transpiler.
+
+    Args:
+        engine: the product's engine (``DuckDBEngine`` or ``SparkEngine``), its inputs registered.
+        path: the transform file.
+        target: where the staged Parquet goes (a file on DuckDB, a folder on Spark).
+        inputs: the input port names.
+
+    Returns:
+        The staged data's path.
 
     Raises:
-        TransformError: the SQL is refused by :func:`check_sql` or fails in DuckDB.
+        TransformError: the SQL is refused by :func:`check_sql`, cannot be rendered for the engine, or
+            fails on it.
     """
-    import duckdb
+    from sqlglot.errors import ErrorLevel, SqlglotError
 
-    query = check_sql(path, path.read_text(encoding="utf-8"), inputs)
+    text = path.read_text(encoding="utf-8")
+    dialect = declared_dialect(path, text)
+    query = check_sql(path, text, inputs, dialect)
+    # Transpiling must not silently drop what the target dialect lacks; in its own dialect a query is
+    # rendered as before.
+    level = ErrorLevel.RAISE if dialect != engine.dialect else ErrorLevel.WARN
     try:
-        connection.sql(query.sql("duckdb")).write_parquet(str(target))
-    except duckdb.Error as error:
-        raise TransformError(f"{path}: {error}") from None
+        sql = query.sql(engine.dialect, unsupported_level=level)
+    except SqlglotError as error:
+        raise TransformError(f"{path}: cannot be written in {engine.dialect} SQL: {error}") from None
+    try:
+        return engine.write_parquet(sql, target)
+    except QuantaError as error:
+        raise TransformError(f"{path}: {error.message}") from None
 
 
-def stage_python(connection: Any, path: Path, target: Path, inputs: Iterable[str]) -> None:
-    """Run the Python transform at ``path`` and write its result to the Parquet file ``target``.
+def stage_python(engine: Any, path: Path, target: Path, inputs: Iterable[str]) -> Path:
+    """Run the Python transform at ``path`` on ``engine`` and write its result as Parquet at ``target``.
+
+    Args:
+        engine: the product's engine (``DuckDBEngine`` or ``SparkEngine``), its inputs registered.
+        path: the transform file.
+        target: where the staged Parquet goes (a file on DuckDB, a folder on Spark).
+        inputs: the input port names.
+
+    Returns:
+        The staged data's path.
 
     Raises:
         TransformError: the module has no ``transform`` function, it raised, or it returned something
-            that is not a relation, Arrow data or a DataFrame.
+            that is not a relation of the engine, Arrow data or a DataFrame.
     """
-    import duckdb
+    from sqlglot import exp
+
+    from quanta.engine import table_expression
 
     function = _load_function(path)
     names = list(inputs)
     arguments: dict[str, Any] = {}
     for parameter in inspect.signature(function).parameters.values():
         if parameter.name == "connection":
-            arguments["connection"] = connection
+            arguments["connection"] = engine.connection
         elif parameter.name in names:
-            arguments[parameter.name] = connection.table(parameter.name)
+            arguments[parameter.name] = engine.table(parameter.name)
         elif parameter.kind is parameter.VAR_KEYWORD:
-            arguments.update({n: connection.table(n) for n in names if n not in arguments})
+            arguments.update({n: engine.table(n) for n in names if n not in arguments})
         elif parameter.default is parameter.empty:
             raise TransformError(
                 f"{path}: transform() parameter {parameter.name!r} is not an input port "
-                f"(input ports: {', '.join(names) or 'none'}; `connection` gives the DuckDB connection)"
+                f"(input ports: {', '.join(names) or 'none'}; `connection` gives the engine's connection)"
             )
     try:
         result = function(**arguments)
     except Exception as error:
         raise TransformError(f"{path}: transform() raised {type(error).__name__}: {error}") from error
-    relation = _as_relation(connection, path, result)
     try:
-        relation.write_parquet(str(target))
-    except duckdb.Error as error:
-        raise TransformError(f"{path}: {error}") from None
+        engine.register(_RESULT, _registrable(path, result))
+        return engine.write_parquet(
+            exp.select("*").from_(table_expression(_RESULT)).sql(engine.dialect), target
+        )
+    except QuantaError as error:
+        raise TransformError(f"{path}: {error.message}") from None
+    finally:
+        engine.drop(_RESULT)
 
 
 def _load_function(path: Path) -> Any:
@@ -139,19 +224,18 @@ def _load_function(path: Path) -> Any:
     return function
 
 
-def _as_relation(connection: Any, path: Path, result: Any) -> Any:
-    import duckdb
-
-    if isinstance(result, duckdb.DuckDBPyRelation):
-        return result
+def _registrable(path: Path, result: Any) -> Any:
+    """A transform's result as something every engine registers: its own relation, or Arrow data."""
     module = type(result).__module__.split(".")[0]
-    if module == "pyarrow":
-        return connection.from_arrow(result)
+    if module in ("duckdb", "pyarrow", "pyspark"):
+        return result
     if module == "polars":
-        return connection.from_arrow(result.to_arrow())
+        return result.to_arrow()
     if module == "pandas":
-        return connection.from_df(result)
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(result, preserve_index=False)
     raise TransformError(
-        f"{path}: transform() returned {type(result).__name__}; return a DuckDB relation, a pyarrow Table "
-        "or RecordBatchReader, or a Polars or pandas DataFrame"
+        f"{path}: transform() returned {type(result).__name__}; return a relation of the engine (DuckDB "
+        "relation, Spark DataFrame), a pyarrow Table or RecordBatchReader, or a Polars or pandas DataFrame"
     )

@@ -176,6 +176,40 @@ class DuckDBEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- what a build needs besides the protocol ------------------------------------------------------
+
+    def table(self, name: str) -> Any:
+        """Return the table or view ``name`` as a DuckDB relation (what Python transforms receive)."""
+        return self.connection.table(name)
+
+    def write_parquet(self, sql: str, target: str | Path) -> Path:
+        """Run ``sql`` and write its result to the Parquet file ``target``, streaming.
+
+        Returns:
+            ``target`` (one file).
+
+        Raises:
+            UsageError: the query fails; the message is DuckDB's.
+        """
+        import duckdb
+
+        try:
+            self.connection.sql(sql).write_parquet(str(target))
+        except duckdb.Error as error:
+            raise UsageError(str(error)) from None
+        return Path(target)
+
+    def drop(self, name: str) -> None:
+        """Drop what was registered as ``name`` (a view, or a table for streamed databases); no error if absent."""
+        from sqlglot import exp
+
+        found = self.connection.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+        ).fetchall()
+        self.connection.unregister(name)  # Arrow data and relations registered by register(); no-op else
+        kind = "TABLE" if found else "VIEW"
+        self.execute(exp.Drop(tables=[table_expression(name)], kind=kind, exists=True).sql("duckdb"))
+
     # -- readers ------------------------------------------------------------------------------------
 
     def register_file(
@@ -188,6 +222,8 @@ class DuckDBEngine:
         delimiter: str | None = None,
         table: str | None = None,
         schema: str | None = None,
+        version: int | None = None,
+        storage_options: dict[str, str] | None = None,
     ) -> None:
         """Register a local file, folder or glob as ``name`` without loading it.
 
@@ -200,6 +236,8 @@ class DuckDBEngine:
             delimiter: CSV field separator (default: detected).
             table: for ``duckdb``/``sqlite`` files, the table to read (default ``name``).
             schema: for ``duckdb`` files, the schema of ``table``.
+            version: for ``delta`` tables, the committed version to read (default: the latest).
+            storage_options: for ``delta`` tables on an object store (``s3://...``), delta-rs options.
 
         Raises:
             UsageError: unknown format, or the path does not exist.
@@ -208,7 +246,8 @@ class DuckDBEngine:
 
         fmt = (format or guess_format(path)).lower()
         text = str(path)
-        if not any(ch in text for ch in "*?[") and not Path(text).exists():
+        remote = fmt == "delta" and "://" in text and not text.startswith("file://")
+        if not remote and not any(ch in text for ch in "*?[") and not Path(text).exists():
             raise UsageError(f"data file {text} does not exist; check the server path or --data")
         try:
             if fmt == "csv":
@@ -225,7 +264,8 @@ class DuckDBEngine:
             elif fmt == "delta":
                 from deltalake import DeltaTable
 
-                self.connection.register(name, DeltaTable(text).to_pyarrow_dataset())
+                table = DeltaTable(text, version=version, storage_options=storage_options)
+                self.connection.register(name, table.to_pyarrow_dataset())
             elif fmt == "duckdb":
                 self._register_duckdb_file(name, text, table or name, schema)
             elif fmt == "sqlite":

@@ -8,9 +8,15 @@ tables with it instead (see ``docs/scale-out.md``).
 
 Settings come from ``mesh.yaml`` (``spark:`` block) or the environment:
 
-- ``QUANTA_SPARK_MASTER`` (default ``local[2]``): a master URL such as ``local[4]`` or ``spark://host:7077``;
-- ``QUANTA_SPARK_REMOTE``: a Spark Connect URL (``sc://host:15002``), used instead of ``master``;
+- ``QUANTA_SPARK_MASTER`` (default ``local[2]``): a master URL such as ``local[4]``, ``yarn``,
+  ``k8s://https://host:443`` or ``spark://host:7077``;
+- ``QUANTA_SPARK_REMOTE`` or pyspark's ``SPARK_REMOTE``: a Spark Connect URL (``sc://host:15002``), used
+  instead of ``master``;
 - ``conf``: extra Spark configuration keys.
+
+A build uses one session (:class:`SparkEngine`) and gives every product an isolated child session
+(:meth:`SparkEngine.isolated`: its own temporary views and SQL settings, the same executors), so products
+running in parallel never see each other's input names.
 """
 
 from __future__ import annotations
@@ -38,6 +44,19 @@ DEFAULT_CONF: dict[str, str] = {
     "spark.sql.shuffle.partitions": "4",
     "spark.sql.ansi.enabled": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+}
+
+#: SQL settings every session of a build carries (also an isolated or a pre-existing one): what makes
+#: Spark's staged Parquet read back like DuckDB's (UTC instants in microseconds, non-ANSI casts).
+SESSION_CONF: dict[str, str] = {
+    key: DEFAULT_CONF[key]
+    for key in (
+        "spark.sql.session.timeZone",
+        "spark.sql.ansi.enabled",
+        "spark.sql.parquet.outputTimestampType",
+        "spark.sql.execution.arrow.pyspark.enabled",
+    )
 }
 
 
@@ -58,10 +77,14 @@ class SparkEngine:
 
     Args:
         master: Spark master URL (default ``$QUANTA_SPARK_MASTER`` or ``local[2]``).
-        remote: Spark Connect URL (``sc://...``; default ``$QUANTA_SPARK_REMOTE``); wins over ``master``.
+        remote: Spark Connect URL (``sc://...``; default ``$QUANTA_SPARK_REMOTE`` or ``$SPARK_REMOTE``);
+            wins over ``master``.
         conf: extra Spark configuration, merged over :data:`DEFAULT_CONF`.
         session: an existing ``SparkSession`` to use (not stopped by :meth:`close`).
         app_name: the Spark application name.
+
+    A session that already runs in the process (a notebook's, a test module's) is reused and not stopped
+    by :meth:`close`; only a session this engine started is.
 
     Raises:
         ConnectionFailed: pyspark or Java is missing, or the session cannot start.
@@ -81,16 +104,26 @@ class SparkEngine:
         app_name: str = "quanta",
     ) -> None:
         self._owned = session is None
+        self.remote = remote or os.environ.get("QUANTA_SPARK_REMOTE") or os.environ.get("SPARK_REMOTE")
+        self._sql_conf = {k: str(v) for k, v in (conf or {}).items() if k.startswith("spark.sql.")}
         if session is not None:
             self.session = session
             return
         missing = spark_available()
         if missing:
             raise ConnectionFailed(f"the Spark engine needs {missing}")
+        import warnings
+
         from pyspark.sql import SparkSession
 
+        # pyspark warns on every Arrow conversion that it is not yet tested with pandas 3; Quanta hands it
+        # Arrow data, not pandas, so the warning says nothing about a build.
+        warnings.filterwarnings(
+            "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+        )
+
         builder = SparkSession.builder.appName(app_name)
-        remote = remote or os.environ.get("QUANTA_SPARK_REMOTE")
+        remote = self.remote
         if remote:
             builder = builder.remote(remote)
         else:
@@ -98,12 +131,25 @@ class SparkEngine:
             builder = builder.master(master or os.environ.get("QUANTA_SPARK_MASTER") or "local[2]")
             for key, value in {**DEFAULT_CONF, **(conf or {})}.items():
                 builder = builder.config(key, str(value))
+            from pyspark import SparkContext
+
+            self._owned = SparkContext._active_spark_context is None  # no public probe for a running context
+        self._sigint = _sigint_handler()
         try:
             self.session = builder.getOrCreate()
         except Exception as error:  # Java gateway or Connect errors have no common base class
             raise ConnectionFailed(f"cannot start Spark: {str(error).strip().splitlines()[0]}") from error
         if not remote:  # a Connect client has no SparkContext
             self.session.sparkContext.setLogLevel("ERROR")
+        self._configure(self.session)
+
+    def _configure(self, session: Any) -> None:
+        """Set :data:`SESSION_CONF` and the caller's runtime SQL settings on ``session``."""
+        for key, value in {**SESSION_CONF, **self._sql_conf}.items():
+            try:
+                session.conf.set(key, value)
+            except Exception:  # a static setting: it was given when the session started
+                continue
 
     # -- protocol -----------------------------------------------------------------------------------
 
@@ -114,7 +160,8 @@ class SparkEngine:
             name: the view name queries use.
             source: a path (csv, parquet, json, or a Delta table folder), a pyarrow Table, Dataset or
                 RecordBatchReader, or a Spark DataFrame.
-            **options: ``format``, ``null_value`` and ``delimiter`` for files; ``version`` for Delta.
+            **options: ``format``, ``null_value`` and ``delimiter`` for files; ``version`` and
+                ``storage_options`` (delta-rs object-store options) for Delta.
 
         Raises:
             UsageError: the source type or format is not supported, or the path does not exist.
@@ -160,9 +207,10 @@ class SparkEngine:
         self.session.sql(sql).collect()
 
     def close(self) -> None:
-        """Stop the session if this engine started it."""
+        """Stop the session if this engine started it (and give Ctrl-C back to the handler it replaced)."""
         if self._owned:
             self.session.stop()
+            _restore_sigint(getattr(self, "_sigint", None))
 
     def __enter__(self) -> SparkEngine:
         return self
@@ -170,14 +218,69 @@ class SparkEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- Spark-specific -------------------------------------------------------------------------------
+    # -- what a build needs besides the protocol ------------------------------------------------------
 
-    def write_parquet(self, sql: str, target: str | Path) -> None:
+    @property
+    def connection(self) -> Any:
+        """The ``SparkSession`` (what a Python transform's ``connection`` parameter receives)."""
+        return self.session
+
+    def isolated(self) -> SparkEngine:
+        """Return an engine on a child session: own temporary views and SQL settings, same executors.
+
+        A classic session gives ``session.newSession()``; a Spark Connect client opens a new session on
+        the same server. The child is not stopped by :meth:`close`.
+        """
+        if self.remote:
+            from pyspark.sql import SparkSession
+
+            child = SparkSession.builder.remote(self.remote).create()
+        else:
+            child = self.session.newSession()
+        self._configure(child)
+        engine = SparkEngine(session=child, remote=self.remote)
+        engine._sql_conf = self._sql_conf
+        return engine
+
+    def register_file(self, name: str, path: str | Path, **options: Any) -> None:
+        """Register a file, folder or glob as the temporary view ``name`` (see :meth:`register`).
+
+        Raises:
+            UsageError: a ``duckdb`` or ``sqlite`` database file (read those on DuckDB), a missing path or
+                an unsupported format.
+        """
+        fmt = str(options.get("format") or "").lower()
+        if fmt in ("duckdb", "sqlite"):
+            raise UsageError(
+                f"the Spark engine cannot read {fmt} database files ({path}); run the product on DuckDB "
+                "(quantaEngine: duckdb) or export the table to Parquet"
+            )
+        self.register(name, str(path), **{k: v for k, v in options.items() if k not in ("table", "schema")})
+
+    def table(self, name: str) -> Any:
+        """Return the temporary view ``name`` as a Spark DataFrame (what Python transforms receive)."""
+        return self.session.table(name)
+
+    def drop(self, name: str) -> None:
+        """Drop the temporary view ``name``; no error if absent."""
+        self.session.catalog.dropTempView(name)
+
+    def write_parquet(self, sql: str, target: str | Path) -> Path:
         """Run ``sql`` on the executors and write its result as a Parquet folder at ``target``.
 
         This is how the build stages a transform's output on Spark: no data passes through the driver.
+
+        Returns:
+            ``target`` (a folder of ``part-*.parquet`` files).
+
+        Raises:
+            UsageError: the query fails; the message is Spark's first line.
         """
-        self.session.sql(sql).write.mode("overwrite").parquet(str(target))
+        try:
+            self.session.sql(sql).write.mode("overwrite").parquet(str(target))
+        except Exception as error:  # AnalysisException, Py4JJavaError, Connect errors: no common base
+            raise UsageError(_first_line(error)) from error
+        return Path(target)
 
     def _read_path(
         self,
@@ -187,6 +290,7 @@ class SparkEngine:
         null_value: str | None = None,
         delimiter: str | None = None,
         version: int | None = None,
+        storage_options: dict[str, str] | None = None,
         **_: Any,
     ) -> Any:
         local = not path.startswith(("s3://", "s3a://", "gs://", "abfss://", "hdfs://"))
@@ -206,7 +310,7 @@ class SparkEngine:
         if fmt in ("json", "ndjson", "jsonl"):
             return reader.json(path)
         if fmt == "delta":
-            return reader.parquet(*delta_files(path, version))
+            return reader.parquet(*delta_files(path, version, storage_options))
         raise UsageError(f"the Spark engine cannot read {fmt!r} ({path}); use csv, parquet, json or delta")
 
 
@@ -235,6 +339,31 @@ def delta_files(
             "delta-rs (use delta-spark on clusters that have it)"
         )
     return list(table.file_uris())
+
+
+def _sigint_handler() -> Any:
+    """The current SIGINT handler when called on the main thread (where pyspark replaces it), else None."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.getsignal(signal.SIGINT)
+
+
+def _restore_sigint(handler: Any) -> None:
+    """Put back the SIGINT handler pyspark replaced: its own one fails once the context is stopped."""
+    import signal
+    import threading
+
+    if handler is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+
+
+def _first_line(error: Exception) -> str:
+    """The message of a Spark error without its JVM stack trace."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _arrow_table(source: Any) -> pa.Table:

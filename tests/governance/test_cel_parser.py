@@ -104,3 +104,13 @@ def test_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch, t
     assert cel_parser.cache_dir() == tmp_path / "xdg" / "quanta"
     monkeypatch.setenv("QUANTA_CACHE_DIR", str(tmp_path / "mine"))
     assert cel_parser.cache_dir() == tmp_path / "mine"
+
+
+def test_cache_off_builds_the_parser_without_a_file(
+    fresh_parser: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("QUANTA_CACHE_DIR", "off")
+    assert cel_parser.cache_dir() is None
+    cel_parser.install()
+    assert CELParser.CEL_PARSER is not None
+    assert [tree for tree, _ in parse_all()] and not list(tmp_path.rglob("*.lark"))

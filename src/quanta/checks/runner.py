@@ -7,11 +7,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from quanta.checks.compiler import ROWS_ALIAS, compile_plan
+from quanta.checks.compiler import ROWS_ALIAS
 from quanta.checks.plan import Check, CheckPlan
+from quanta.checks.plan_cache import rendered_plan
 from quanta.checks.report import CheckResult, TestReport
 from quanta.checks.rules import rule
 from quanta.checks.rules.base import Binding, Outcome
+from quanta.engine.base import engine_rows
 
 REDACTED = "***"
 #: ODCS library metric names of the rule kinds (the ``property`` of observability results).
@@ -49,16 +51,11 @@ def bind(engine: Any, name: str, table: Any, obj: dict[str, Any] | None) -> Bind
     """Bind schema object ``obj`` (its contract mapping) to ``table`` by reading the table's columns.
 
     Properties are matched to columns by ``physicalName``, then ``name``; exactly first, then ignoring case.
+    The columns come from the engine's ``describe`` (on DuckDB: the bound relation, no Arrow, no SQL text).
     """
-    from sqlglot import exp
+    from quanta.engine.base import engine_describe
 
-    from quanta.engine.base import table_expression
-
-    table_expr = table_expression(table)
-    reader = engine.query(exp.select("*").from_(table_expr.copy()).limit(0).sql(engine.dialect))
-    schema = reader.schema
-    reader.read_all()
-    types = {f.name: f.type for f in schema}
+    types = engine_describe(engine, table)
     lowered = {n.lower(): n for n in types}
     columns: dict[str, str] = {}
     properties: dict[str, dict[str, Any]] = {}
@@ -72,7 +69,7 @@ def bind(engine: Any, name: str, table: Any, obj: dict[str, Any] | None) -> Bind
                 break
     if obj is None:  # a related object outside the contract: every column under its own name
         columns = {n: n for n in types}
-    return Binding(name, table_expr, columns, types, engine.dialect, properties)
+    return Binding(name, table, columns, types, engine.dialect, properties)
 
 
 def run_plan(plan: CheckPlan, context: RunContext, *, server: str | None) -> TestReport:
@@ -88,12 +85,12 @@ def run_plan(plan: CheckPlan, context: RunContext, *, server: str | None) -> Tes
     """
     started = time.perf_counter()
     report = TestReport(plan.contract_id, plan.contract_version, server, context.engine.dialect, context.now)
-    compiled = compile_plan(plan, context.bindings, context.engine.dialect, context)
+    compiled = rendered_plan(plan, context.bindings, context.engine.dialect, context)
     outcomes: dict[int, tuple[Outcome, float, int | None]] = {}
     for index, outcome in compiled.settled.items():
         outcomes[index] = (outcome, 0.0, None)
     for query in compiled.fused:
-        sql = query.select.sql(context.engine.dialect)
+        sql = query.sql
         report.queries.append(sql)
         began = time.perf_counter()
         try:
@@ -107,17 +104,17 @@ def run_plan(plan: CheckPlan, context: RunContext, *, server: str | None) -> Tes
         rows = int(row[ROWS_ALIAS] or 0)
         for index, alias in query.columns.items():
             outcomes[index] = (_judge(plan.checks[index], row[alias], rows, context), took, rows)
-    for single in compiled.singles:
-        report.queries.append(single.sql)
+    for single_index, single_sql in compiled.singles:
+        report.queries.append(single_sql)
         began = time.perf_counter()
-        check = plan.checks[single.index]
+        check = plan.checks[single_index]
         try:
-            row = _first_row(context.engine, single.sql)
+            row = _first_row(context.engine, single_sql)
             raw = next(iter(row.values()), None) if row else None
             outcome = _judge(check, raw, None, context)
         except Exception as error:
             outcome = Outcome("error", None, f"query failed: {_message(error)}")
-        outcomes[single.index] = (outcome, time.perf_counter() - began, None)
+        outcomes[single_index] = (outcome, time.perf_counter() - began, None)
     for index in compiled.python:
         check = plan.checks[index]
         began = time.perf_counter()
@@ -220,7 +217,7 @@ def _samples(check: Check, context: RunContext, report: TestReport) -> list[dict
             return []
         sql = select.sql(context.engine.dialect)
         report.queries.append(sql)
-        rows = context.engine.query(sql).read_all().to_pylist()
+        rows = engine_rows(context.engine, sql)
     except Exception:
         return []
     hidden = _hidden_columns(binding)
@@ -238,7 +235,7 @@ def _hidden_columns(binding: Binding) -> set[str]:
 
 
 def _first_row(engine: Any, sql: str) -> dict[str, Any]:
-    rows = engine.query(sql).read_all().to_pylist()
+    rows = engine_rows(engine, sql)
     return rows[0] if rows else {}
 
 

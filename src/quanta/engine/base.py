@@ -1,9 +1,13 @@
 """The :class:`Engine` protocol every engine adapter implements, and the lazy engine registry.
 
-An engine is deliberately small (five members): its SQL ``dialect`` (a sqlglot dialect name),
-``register`` a source under a table name, ``query`` returning Arrow record batches, ``execute`` for
-statements without results, and ``close``. What an engine can do is declared by class constants
-(``CAN_REGISTER``, ``PUSHES_DOWN``), never discovered by trial.
+An engine is deliberately small: its SQL ``dialect`` (a sqlglot dialect name), ``register`` a source
+under a table name, ``query`` returning Arrow record batches, ``rows`` returning a small result as
+Python values, ``describe`` giving a table's columns as engine-neutral
+:class:`~quanta.engine.types.ColumnType` values, ``execute`` for statements without results, and
+``close``. What an engine can do is declared by class constants (``CAN_REGISTER``, ``PUSHES_DOWN``),
+never discovered by trial. ``rows`` and ``describe`` let the checks layer work without pyarrow on
+engines that do not exchange data as Arrow (DuckDB); :func:`arrow_rows` and :func:`arrow_describe`
+implement them for engines that do.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from quanta.errors import UsageError
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
     from sqlglot import exp
+
+    from quanta.engine.types import ColumnType
 
 #: Built-in engines: name -> "module:Class" (imported only when asked for).
 ENGINES: dict[str, str] = {
@@ -51,6 +57,12 @@ class Engine(Protocol):
 
     def query(self, sql: str) -> pa.RecordBatchReader:
         """Run one query and stream its result as Arrow record batches."""
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        """Run one query whose result is small (aggregates, samples) and return its rows as dicts."""
+
+    def describe(self, table: str | tuple[str, ...]) -> dict[str, ColumnType]:
+        """The columns of ``table`` (named as for :func:`table_expression`), in order, with their types."""
 
     def execute(self, sql: str) -> None:
         """Run one statement whose result is not needed."""
@@ -103,6 +115,36 @@ def table_expression(name: str | tuple[str, ...]) -> exp.Table:
     db = identifiers[-2] if len(identifiers) > 1 else None
     catalog = identifiers[-3] if len(identifiers) > 2 else None
     return exp.Table(this=table, db=db, catalog=catalog)
+
+
+def arrow_rows(engine: Any, sql: str) -> list[dict[str, Any]]:
+    """:meth:`Engine.rows` for engines whose :meth:`~Engine.query` is the only way to read results."""
+    return engine.query(sql).read_all().to_pylist()
+
+
+def arrow_describe(engine: Any, table: str | tuple[str, ...]) -> dict[str, ColumnType]:
+    """:meth:`Engine.describe` through a zero-row Arrow query (for engines that exchange data as Arrow)."""
+    from sqlglot import exp
+
+    from quanta.engine.types import from_arrow
+
+    select = exp.select("*").from_(table_expression(table)).limit(0)
+    reader = engine.query(select.sql(engine.dialect))
+    schema = reader.schema
+    reader.read_all()
+    return {field.name: from_arrow(field.type) for field in schema}
+
+
+def engine_rows(engine: Any, sql: str) -> list[dict[str, Any]]:
+    """``engine.rows(sql)``, or :func:`arrow_rows` for a plug-in engine written before ``rows`` existed."""
+    rows = getattr(engine, "rows", None)
+    return rows(sql) if rows is not None else arrow_rows(engine, sql)
+
+
+def engine_describe(engine: Any, table: str | tuple[str, ...]) -> dict[str, ColumnType]:
+    """``engine.describe(table)``, or :func:`arrow_describe` for a plug-in engine without ``describe``."""
+    describe = getattr(engine, "describe", None)
+    return describe(table) if describe is not None else arrow_describe(engine, table)
 
 
 #: File formats the engines read, by file-name suffix.

@@ -17,6 +17,8 @@ from quanta.errors import ConnectionFailed, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
+    from quanta.engine.types import ColumnType
+
 
 class DuckDBEngine:
     """DuckDB behind the :class:`quanta.engine.base.Engine` protocol.
@@ -129,6 +131,35 @@ class DuckDBEngine:
         if relation is None:  # a statement without a result
             return pa.RecordBatchReader.from_batches(pa.schema([]), [])
         return relation.to_arrow_reader()
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        """Run ``sql`` (a small result: aggregates, a few sample rows) and return its rows as dicts.
+
+        Values are DuckDB's own Python conversions (``fetchall``), with no Arrow round trip.
+        """
+        relation = self.connection.sql(sql)
+        if relation is None:
+            return []
+        names = relation.columns
+        return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+
+    def describe(self, table: str | tuple[str, ...]) -> dict[str, ColumnType]:
+        """The columns of ``table`` (a view or table name, or its parts) and their types, in order.
+
+        The relation is bound, not run. A plain name is passed to DuckDB's ``query_table`` as a parameter,
+        so no SQL text is built for it; names with several parts go through :func:`table_expression`.
+        """
+        from quanta.engine.types import from_duckdb
+
+        if isinstance(table, str) and "." not in table:
+            relation = self.connection.sql("SELECT * FROM query_table($name) LIMIT 0", params={"name": table})
+        else:
+            from sqlglot import exp
+
+            relation = self.connection.sql(
+                exp.select("*").from_(table_expression(table)).limit(0).sql("duckdb")
+            )
+        return {name: from_duckdb(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
 
     def execute(self, sql: str) -> None:
         """Run ``sql`` and discard its result."""

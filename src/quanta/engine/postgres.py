@@ -18,6 +18,8 @@ from quanta.errors import ConnectionFailed, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
+    from quanta.engine.types import ColumnType
+
 #: Environment variables read for credentials (in addition to libpq's PG* variables).
 USER_ENV = "QUANTA_POSTGRES_USER"
 PASSWORD_ENV = "QUANTA_POSTGRES_PASSWORD"
@@ -141,6 +143,18 @@ class PostgresEngine:
                 cursor.close()
 
         return pa.RecordBatchReader.from_batches(schema, batches())
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        """Run ``sql`` (a small result) and return its rows as dicts, converted as :meth:`query` does."""
+        from quanta.engine.base import arrow_rows
+
+        return arrow_rows(self, sql)
+
+    def describe(self, table: str | tuple[str, ...]) -> dict[str, ColumnType]:
+        """The columns of ``table`` and their types, read from a zero-row query's Arrow schema."""
+        from quanta.engine.base import arrow_describe
+
+        return arrow_describe(self, table)
 
     def execute(self, sql: str) -> None:
         """Run ``sql`` in PostgreSQL and discard its result."""

@@ -31,6 +31,8 @@ from quanta.errors import ConnectionFailed, UsageError
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
 
+    from quanta.engine.types import ColumnType
+
 #: Spark configuration applied unless the caller overrides it: UTC session time (as DuckDB reports
 #: timestamps), no web UI, loopback networking, few shuffle partitions for small meshes.
 DEFAULT_CONF: dict[str, str] = {
@@ -187,6 +189,18 @@ class SparkEngine:
 
         table = self.session.sql(sql).toArrow()
         return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        """Run ``sql`` (a small result) and return its rows as dicts, converted as :meth:`query` does."""
+        from quanta.engine.base import arrow_rows
+
+        return arrow_rows(self, sql)
+
+    def describe(self, table: str | tuple[str, ...]) -> dict[str, ColumnType]:
+        """The columns of ``table`` and their types, read from a zero-row query's Arrow schema."""
+        from quanta.engine.base import arrow_describe
+
+        return arrow_describe(self, table)
 
     def execute(self, sql: str) -> None:
         """Run ``sql`` and discard its result."""

@@ -11,31 +11,24 @@ The file name holds the SHA-256 of what the parser depends on (the grammar, the 
 Python versions), so another celpy grammar or another Lark uses another file; Lark checks the same hash
 inside the file. A file that cannot be read whole (half written by a concurrent process, or damaged) is
 removed and written again: the parser is never built from it. It lives in the user's cache folder
-(``$QUANTA_CACHE_DIR``, else ``$XDG_CACHE_HOME/quanta``, else ``~/.cache/quanta``). When the folder
-cannot be written, the parser is built as celpy would, without a cache.
+(:func:`quanta.usercache.cache_dir`: ``$QUANTA_CACHE_DIR``, else ``$XDG_CACHE_HOME/quanta``, else
+``~/.cache/quanta``). When the folder cannot be written, or ``QUANTA_CACHE_DIR=off``, the parser is
+built as celpy would, without a cache.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
 import re
 import sys
 import threading
 from pathlib import Path
 
+from quanta.usercache import cache_dir
+
 _LOCK = threading.Lock()
-
-
-def cache_dir() -> Path:
-    """The folder of Quanta's per-user caches (created on first write, not here)."""
-    explicit = os.environ.get("QUANTA_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "quanta"
 
 
 def install() -> None:
@@ -73,7 +66,10 @@ def _build(parser_class: type) -> object:
     }
     inputs = [grammar, lark.__version__, sys.version, *(f"{k}={_stable(v)}" for k, v in options.items())]
     digest = hashlib.sha256("\n".join(inputs).encode()).hexdigest()[:24]
-    target = cache_dir() / f"cel-parser-{digest}.lark"
+    folder = cache_dir()
+    if folder is None:  # per-user caches turned off
+        return lark.Lark(grammar, **options)
+    target = folder / f"cel-parser-{digest}.lark"
     if not _readable(target):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pyarrow as pa
     from sqlglot import exp
 
     from quanta.checks.plan import Check
+    from quanta.engine.types import ColumnType
 
 
 class MissingColumn(LookupError):
@@ -23,19 +23,40 @@ class Binding:
 
     Attributes:
         object: the schema object's ``name``.
-        table: the quoted table the engine reads.
+        source: the table the engine reads: a quoted sqlglot table, or its name (``"flights"``, or a
+            tuple of parts such as ``("public", "flights")``) from which :attr:`table` is built when first
+            needed, so a run whose SQL comes from the plan cache never imports sqlglot.
         columns: property ``name`` -> actual column name (only properties found in the data).
-        types: actual column name -> Arrow type, in table order.
+        types: actual column name -> its :class:`~quanta.engine.types.ColumnType`, in table order (Arrow
+            types given here are converted).
         dialect: the sqlglot dialect of the engine.
         properties: property ``name`` -> the property's contract mapping (for types, redaction).
     """
 
     object: str
-    table: exp.Table
+    source: Any
     columns: dict[str, str]
-    types: dict[str, pa.DataType]
+    types: dict[str, ColumnType]
     dialect: str
     properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _table: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from quanta.engine.types import column_type
+
+        self.types = {name: column_type(kind) for name, kind in self.types.items()}
+
+    @property
+    def table(self) -> exp.Table:
+        """The quoted sqlglot table of :attr:`source`."""
+        if self._table is None:
+            if isinstance(self.source, str | tuple):
+                from quanta.engine.base import table_expression
+
+                self._table = table_expression(self.source)
+            else:
+                self._table = self.source
+        return self._table
 
     def column(self, prop: str | None) -> exp.Column:
         """Return the quoted column of property ``prop``.
@@ -49,8 +70,8 @@ class Binding:
             raise MissingColumn(prop)
         return exp.column(self.columns[prop], quoted=True)
 
-    def arrow_type(self, prop: str) -> pa.DataType | None:
-        """Return the Arrow type of property ``prop``'s column, or ``None`` when it is missing."""
+    def column_type(self, prop: str) -> ColumnType | None:
+        """Return the type of property ``prop``'s column, or ``None`` when it is missing."""
         name = self.columns.get(prop)
         return None if name is None else self.types.get(name)
 
@@ -86,12 +107,11 @@ def literal(value: Any) -> exp.Expression:
     return exp.convert(value)
 
 
-def as_text(column: exp.Expression, arrow_type: pa.DataType | None) -> exp.Expression:
+def as_text(column: exp.Expression, column_type: ColumnType | None) -> exp.Expression:
     """Cast ``column`` to text unless it already is a string column."""
-    import pyarrow as pa
     from sqlglot import exp
 
-    if arrow_type is not None and (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)):
+    if column_type is not None and column_type.is_text:
         return column
     return exp.cast(column, exp.DataType.build("text"))
 

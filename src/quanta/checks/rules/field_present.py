@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from quanta.checks.rules.base import Outcome
-from quanta.checks.rules.types import nested_type
 
 if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.plan import Check
@@ -25,12 +24,14 @@ MODE = "python"
 
 
 def resolve(check: Check, binding: Binding) -> Any:
-    """The Arrow type of the (possibly nested) property, or ``None`` when it is absent."""
-    path = tuple(check.params.get("path") or ())
-    top = binding.arrow_type(check.property or "")
-    if top is None or not path:
-        return top
-    return nested_type(top, path)
+    """The :class:`~quanta.engine.types.ColumnType` of the (possibly nested) property, or ``None`` when it
+    is absent (nested properties are struct fields; arrays are stepped through)."""
+    current = binding.column_type(check.property or "")
+    for name in check.params.get("path") or ():
+        if current is None:
+            return None
+        current = current.field(name)
+    return current
 
 
 def evaluate(check: Check, binding: Binding, context: Any) -> Outcome:

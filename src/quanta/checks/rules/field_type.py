@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from quanta.checks.rules.base import Outcome
 from quanta.checks.rules.field_present import resolve
-from quanta.checks.rules.types import LOGICAL_FAMILIES, arrow_family, sql_family
+from quanta.checks.rules.types import LOGICAL_FAMILIES, sql_family
 
 if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.plan import Check
@@ -34,7 +34,7 @@ def evaluate(check: Check, binding: Binding, context: Any) -> Outcome:
     actual = resolve(check, binding)
     if actual is None:
         return Outcome("skipped", None, f"column {check.element} is missing, so its type cannot be checked")
-    family = arrow_family(actual)
+    family = actual.family
     details = {"actual_type": str(actual), "family": family}
     logical = check.params.get("logical_type")
     if logical:

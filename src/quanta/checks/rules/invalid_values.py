@@ -30,28 +30,25 @@ MODE = "aggregate"
 
 def predicate(check: Check, binding: Binding) -> exp.Expression:
     """The row condition of a violation: not null, and outside the valid values or the pattern."""
-    import pyarrow as pa
     from sqlglot import exp
 
     column = binding.column(check.property)
-    arrow_type = binding.arrow_type(check.property)
+    column_type = binding.column_type(check.property)
     valid = check.params.get("valid_values")
     pattern = check.params.get("pattern")
     ok: list[exp.Expression] = []
     if valid:
         values = [v for v in valid if v is not None]
         strings = any(isinstance(v, str) for v in values)
-        is_text = arrow_type is not None and (
-            pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
-        )
+        is_text = column_type is not None and column_type.is_text
         if (strings and not is_text) or (is_text and not strings):
             # Mixed types: compare as text (a number list on a text column, or text values on numbers).
-            target = as_text(column.copy(), arrow_type)
+            target = as_text(column.copy(), column_type)
             ok.append(target.isin(*[literal(str(v)) for v in values]))
         else:
             ok.append(column.copy().isin(*[literal(v) for v in values]))
     if pattern:
-        ok.append(regex_match(as_text(column.copy(), arrow_type), str(pattern)))
+        ok.append(regex_match(as_text(column.copy(), column_type), str(pattern)))
     valid_expr = exp.and_(*ok) if len(ok) > 1 else ok[0]
     return exp.not_(valid_expr)  # NULL for a NULL value, which a filter treats as false
 

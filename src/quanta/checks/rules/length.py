@@ -29,7 +29,7 @@ def predicate(check: Check, binding: Binding) -> exp.Expression:
     """The row condition of a violation: the length is below ``min`` or above ``max``."""
     from sqlglot import exp
 
-    column = as_text(binding.column(check.property), binding.arrow_type(check.property))
+    column = as_text(binding.column(check.property), binding.column_type(check.property))
     length = exp.Length(this=column)
     parts = []
     if check.params.get("min") is not None:

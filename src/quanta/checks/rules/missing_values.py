@@ -37,7 +37,7 @@ def predicate(check: Check, binding: Binding) -> exp.Expression:
         parts.append(column.copy().is_(None))
     others = [v for v in values if v is not None]
     if others:
-        text = as_text(column.copy(), binding.arrow_type(check.property))
+        text = as_text(column.copy(), binding.column_type(check.property))
         parts.append(text.isin(*[literal(str(v)) for v in others]))
     if not parts:
         from sqlglot import exp

@@ -94,14 +94,13 @@ def integer_bounds(fmt: str) -> tuple[int, int] | None:
 
 def predicate(check: Check, binding: Binding) -> exp.Expression:
     """The row condition of a violation: a non-null value not in the declared format."""
-    import pyarrow as pa
     from sqlglot import exp
 
     fmt = str(check.params["format"])
     column = binding.column(check.property)
-    arrow_type = binding.arrow_type(check.property)
+    column_type = binding.column_type(check.property)
     if fmt in UNCHECKABLE or (
-        arrow_type is not None and (pa.types.is_temporal(arrow_type)) and fmt not in STRING_FORMATS
+        column_type is not None and column_type.is_temporal and fmt not in STRING_FORMATS
     ):
         return exp.false()
     bounds = integer_bounds(fmt)
@@ -110,7 +109,7 @@ def predicate(check: Check, binding: Binding) -> exp.Expression:
         between = exp.Between(this=column.copy(), low=exp.convert(low), high=exp.convert(high))
         return exp.not_(between)  # NULL (never counted) for NULL values
     regex = STRING_FORMATS.get(fmt.lower()) or format_regex(fmt)
-    text = as_text(column.copy(), arrow_type)
+    text = as_text(column.copy(), column_type)
     return exp.not_(regex_match(text, regex))
 
 

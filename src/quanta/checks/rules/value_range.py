@@ -26,31 +26,33 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from quanta.checks.plan import Check
     from quanta.checks.rules.base import Binding
+    from quanta.engine.types import ColumnType
 
 MODE = "aggregate"
 
 
-def bound(value: Any, arrow_type: Any) -> exp.Expression:
+def bound(value: Any, column_type: ColumnType | None) -> exp.Expression:
     """A literal bound, typed like the column for dates and timestamps."""
-    import pyarrow as pa
     from sqlglot import exp
 
-    if isinstance(value, str) and arrow_type is not None:
-        if pa.types.is_date(arrow_type):
+    if isinstance(value, str) and column_type is not None:
+        if column_type.family == "date":
             return exp.cast(exp.Literal.string(value), exp.DataType.build("date"))
-        if pa.types.is_timestamp(arrow_type):
-            kind = "timestamptz" if arrow_type.tz else "timestamp"
+        if column_type.family == "timestamp":
+            kind = "timestamptz" if column_type.tz else "timestamp"
             return exp.cast(exp.Literal.string(value), exp.DataType.build(kind))
     return exp.convert(value)
 
 
-def condition(column: exp.Expression, operator: str, value: Any, arrow_type: Any) -> exp.Expression:
+def condition(
+    column: exp.Expression, operator: str, value: Any, column_type: ColumnType | None
+) -> exp.Expression:
     """The SQL form of one ODCS operator applied to a value."""
     from sqlglot import exp
 
     if operator in ("mustBeBetween", "mustNotBeBetween"):
         low, high = value
-        between = exp.Between(this=column, low=bound(low, arrow_type), high=bound(high, arrow_type))
+        between = exp.Between(this=column, low=bound(low, column_type), high=bound(high, column_type))
         return between if operator == "mustBeBetween" else exp.not_(between)
     node = {
         "mustBe": exp.EQ,
@@ -60,7 +62,7 @@ def condition(column: exp.Expression, operator: str, value: Any, arrow_type: Any
         "mustBeLessThan": exp.LT,
         "mustBeLessOrEqualTo": exp.LTE,
     }[operator]
-    return node(this=column, expression=bound(value, arrow_type))
+    return node(this=column, expression=bound(value, column_type))
 
 
 #: Each operator and the operator of its violation (``x >= 1`` is broken where ``x < 1``).
@@ -86,9 +88,9 @@ def predicate(check: Check, binding: Binding) -> exp.Expression:
     from quanta.checks.rules.base import any_of
 
     column = binding.column(check.property)
-    arrow_type = binding.arrow_type(check.property)
+    column_type = binding.column_type(check.property)
     conditions = check.params.get("conditions", ())
-    broken = [condition(column.copy(), INVERSE[op], value, arrow_type) for op, value in conditions]
+    broken = [condition(column.copy(), INVERSE[op], value, column_type) for op, value in conditions]
     multiple_of = check.params.get("multiple_of")
     if multiple_of:
         remainder = exp.Mod(this=column.copy(), expression=exp.convert(multiple_of))

@@ -32,23 +32,11 @@ EXPECTED_ROWS = {
 AIRLINES_CONTRACT = "domains/reference/airlines/contracts/source-airlines.odcs.yaml"
 
 
-def _client(server):
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=server.endpoint,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        region_name=server.region,
-    )
-
-
 def _move_airlines_source_to_s3(root: Path, server, bucket: str) -> str:
     """Upload the airlines CSV to the bucket and point its source contract at it (``type: s3``)."""
     from quanta.spec.loader import dump_yaml, load_yaml
 
-    _client(server).upload_file(str(root / "sources" / "airlines.csv"), bucket, "raw/airlines.csv")
+    server.client().upload_file(str(root / "sources" / "airlines.csv"), bucket, "raw/airlines.csv")
     (root / "sources" / "airlines.csv").unlink()  # only the bucket has it now
     path = root / AIRLINES_CONTRACT
     contract = load_yaml(path).data
@@ -98,7 +86,7 @@ def test_every_table_is_committed_to_the_bucket_with_the_nycflights_row_counts(s
         assert delta.version() == 0, uri
         assert delta.to_pyarrow_dataset().count_rows() == rows, uri
     assert not (root / ".quanta" / "tables").exists(), "nothing is published locally"
-    objects = _client(s3_env).list_objects_v2(Bucket=bucket, Prefix="nycflights/_staging")
+    objects = s3_env.client().list_objects_v2(Bucket=bucket, Prefix="nycflights/_staging")
     assert objects.get("KeyCount", 0) == 0, "staging never goes to the bucket"
 
 

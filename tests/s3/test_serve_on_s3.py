@@ -71,21 +71,13 @@ def test_the_gateway_serves_rows_read_from_the_bucket(s3_mesh) -> None:
 
 
 def test_start_up_reconciliation_removes_uncommitted_files_from_the_bucket(s3_mesh, s3_env) -> None:
-    import boto3
-
     from quanta import storage
     from quanta.registry import open_registry
 
     root, bucket = s3_mesh
     table = f"{bucket}/mesh/reference/airports/airports"
     name = bucket[len("s3://") :]
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_env.endpoint,
-        aws_access_key_id=s3_env.access_key,
-        aws_secret_access_key=s3_env.secret_key,
-        region_name=s3_env.region,
-    )
+    client = s3_env.client()
     leftover = "mesh/reference/airports/airports/part-00000-interrupted.parquet"
     client.put_object(Bucket=name, Key=leftover, Body=b"PAR1 written by a builder killed before its commit")
     with open_registry(f"sqlite:///{root / '.quanta' / 'registry.db'}") as registry:

@@ -22,16 +22,7 @@ ROWS = pa.table({"carrier": ["AA", "UA", "B6"], "flights": [10, 20, None]})
 
 
 def _put(server, bucket: str, key: str, body: bytes) -> None:
-    import boto3
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=server.endpoint,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        region_name=server.region,
-    )
-    client.put_object(Bucket=bucket, Key=key, Body=body)
+    server.client().put_object(Bucket=bucket, Key=key, Body=body)
 
 
 def _parquet(table: pa.Table) -> bytes:

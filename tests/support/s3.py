@@ -34,18 +34,21 @@ class S3Server:
             "AWS_ALLOW_HTTP": "true",
         }
 
-    def create_bucket(self, name: str) -> str:
-        """Create a bucket and return its ``s3://`` URI."""
+    def client(self):
+        """A boto3 S3 client of this server (to put, list and delete objects behind Quanta's back)."""
         import boto3
 
-        client = boto3.client(
+        return boto3.client(
             "s3",
             endpoint_url=self.endpoint,
             aws_access_key_id=self.access_key,
             aws_secret_access_key=self.secret_key,
             region_name=self.region,
         )
-        client.create_bucket(Bucket=name)
+
+    def create_bucket(self, name: str) -> str:
+        """Create a bucket and return its ``s3://`` URI."""
+        self.client().create_bucket(Bucket=name)
         return f"s3://{name}"
 
     def stop(self) -> None:

@@ -22,9 +22,12 @@ DuckDB's rows/s.
 from __future__ import annotations
 
 import argparse
+import io
 import random
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 WORDS = (  # noqa: SIM905 - a sentence reads better than 60 quoted words
     "flight delay airport carrier weather wind precipitation route punctuality aircraft fleet passenger "
@@ -94,11 +97,16 @@ def main() -> None:
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--skip-data", action="store_true")
     parser.add_argument("--formats", nargs="+", default=["arrow"], choices=["arrow", "csv", "ndjson"])
+    parser.add_argument(
+        "--in-process-server",
+        action="store_true",
+        help="serve from a thread of the benchmark's process instead of a `quanta serve` process",
+    )
     args = parser.parse_args()
     if not args.skip_search:
         search_benchmark(args)
     if not args.skip_data:
-        stream_benchmark(args.rows, args.repeat, args.formats)
+        stream_benchmark(args.rows, args.repeat, args.formats, in_process=args.in_process_server)
 
 
 def search_benchmark(args: argparse.Namespace) -> None:
@@ -198,27 +206,27 @@ def make_mesh(root, rows: int):
     return token
 
 
-def stream_benchmark(rows: int, repeat: int, formats: list[str]) -> None:
-    """Rows per second: GET .../data (Arrow IPC over HTTP) against DuckDB reading the Delta table."""
-    import sys
+def stream_benchmark(rows: int, repeat: int, formats: list[str], *, in_process: bool = False) -> None:
+    """Rows per second: GET .../data (Arrow IPC over HTTP) against DuckDB reading the Delta table.
+
+    The server is ``quanta serve`` in a process of its own, as deployed; ``in_process=True`` runs uvicorn
+    in a thread of the benchmark's process instead (server and client then share one GIL: the set-up of
+    the figures measured before 2026-11-21 15:00).
+    """
     import tempfile
     from pathlib import Path
 
     import httpx
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.api.server
-    from quanta.api import ServeSettings, create_app
-    from tests.api.server import running
-
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "mesh"
         token = make_mesh(root, rows)
         table_path = root / ".quanta" / "tables" / "bench" / "events" / "events"
-        app = create_app(ServeSettings(mesh_root=root, max_rows=rows))
         direct: list[float] = []
         served: dict[str, list[float]] = {fmt: [] for fmt in formats}
         first: dict[str, list[float]] = {fmt: [] for fmt in formats}
-        with running(app) as url, httpx.Client(base_url=url, timeout=600) as http:
+        server = _server_in_thread(root, rows) if in_process else _server_process(root, rows)
+        with server as url, httpx.Client(base_url=url, timeout=600) as http:
             headers = {"Authorization": f"Bearer {token}"}
             for _ in range(repeat + 1):  # the first round warms caches and is left out
                 direct.append(_direct_read(table_path, rows))
@@ -226,6 +234,7 @@ def stream_benchmark(rows: int, repeat: int, formats: list[str]) -> None:
                     seconds, first_byte = _served_read(http, headers, fmt, rows)
                     served[fmt].append(seconds)
                     first[fmt].append(first_byte)
+    where = "uvicorn in a thread of this process" if in_process else "`quanta serve` in its own process"
     median_direct = statistics.median(direct[1:])
     print(
         f"DuckDB reading the Delta table: {rows / median_direct:,.0f} rows/s "
@@ -234,14 +243,65 @@ def stream_benchmark(rows: int, repeat: int, formats: list[str]) -> None:
     for fmt in formats:
         median = statistics.median(served[fmt][1:])
         print(
-            f"GET .../data as {fmt} over HTTP: {rows / median:,.0f} rows/s (median {median:.3f} s, "
-            f"best {min(served[fmt][1:]):.3f} s, first bytes after {statistics.median(first[fmt][1:]):.3f} s)"
+            f"GET .../data as {fmt} over HTTP from {where}: {rows / median:,.0f} rows/s (median "
+            f"{median:.3f} s, best {min(served[fmt][1:]):.3f} s, first bytes after "
+            f"{statistics.median(first[fmt][1:]):.3f} s)"
         )
         ratios = sorted(d / s for d, s in zip(direct[1:], served[fmt][1:], strict=True))
         print(
             f"served / direct ({fmt}): {median_direct / median:.0%} of the medians; per round "
             f"{', '.join(f'{r:.0%}' for r in ratios)} (target at least 70%)"
         )
+
+
+@contextmanager
+def _server_process(root, rows: int) -> Iterator[str]:
+    """``quanta serve`` on the mesh, on a free loopback port, in a process of its own; yields its URL."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "quanta.cli.app", "serve", "--mesh", str(root), "--port", str(port)]
+    environment = {**os.environ, "QUANTA_SERVE_MAX_ROWS": str(rows)}
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/api/v1/openapi.json", timeout=5).raise_for_status()
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    raise SystemExit(
+                        f"quanta serve did not start: {process.communicate()[1].decode()}"
+                    ) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+@contextmanager
+def _server_in_thread(root, rows: int) -> Iterator[str]:
+    """uvicorn serving the mesh in a thread of this process (``tests.api.server.running``); yields its URL."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.api.server
+    from quanta.api import ServeSettings, create_app
+    from tests.api.server import running
+
+    with running(create_app(ServeSettings(mesh_root=root, max_rows=rows))) as url:
+        yield url
 
 
 def _direct_read(table_path, rows: int) -> float:
@@ -258,32 +318,58 @@ def _direct_read(table_path, rows: int) -> float:
     return seconds
 
 
+class _Body(io.RawIOBase):
+    """A response body as a binary file read while it arrives (what pyarrow's IPC stream reader reads)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._left = memoryview(b"")
+        self.started: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            if self.started is None:
+                self.started = time.perf_counter()
+            self._left = memoryview(chunk)
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
+
+
 def _served_read(http, headers: dict[str, str], fmt: str, rows: int) -> tuple[float, float]:
-    """Seconds to receive (and decode) the whole port over HTTP, and seconds until its first bytes."""
+    """Seconds to receive and decode the whole port over HTTP, and seconds until its first bytes.
+
+    An Arrow stream is decoded as it arrives, into one Arrow table (like the direct read's result); CSV
+    and NDJSON are collected, then counted.
+    """
     import json
 
     import pyarrow as pa
 
-    started = time.perf_counter()
-    first_byte = 0.0
-    parts = []
     path = "/api/v1/products/bench.events/ports/events/data"
+    started = time.perf_counter()
     with http.stream("GET", path, params={"format": fmt}, headers=headers) as response:
         response.raise_for_status()
-        for chunk in response.iter_bytes():
-            if not parts:
-                first_byte = time.perf_counter() - started
-            parts.append(chunk)
-    body = b"".join(parts)
-    if fmt == "arrow":
-        got = pa.ipc.open_stream(body).read_all().num_rows
-    elif fmt == "csv":
-        got = body.count(b"\n") - 1
-    else:
-        got = sum(1 for line in body.splitlines() if json.loads(line))
+        assert "content-encoding" not in response.headers  # the raw bytes are the body
+        body = _Body(response.iter_raw())
+        if fmt == "arrow":
+            got = pa.ipc.open_stream(io.BufferedReader(body, 1 << 20)).read_all().num_rows
+        else:
+            data = io.BufferedReader(body, 1 << 20).read()
+            if fmt == "csv":
+                got = data.count(b"\n") - 1
+            else:
+                got = sum(1 for line in data.splitlines() if json.loads(line))
     seconds = time.perf_counter() - started
     assert got == rows, (fmt, got)
-    return seconds, first_byte
+    return seconds, (body.started or started) - started
 
 
 if __name__ == "__main__":

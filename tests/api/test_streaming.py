@@ -9,6 +9,7 @@ recorded when the last batch has been produced). Then the rest arrives, masked l
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pyarrow as pa
@@ -109,3 +110,20 @@ def test_csv_and_ndjson_stream_with_one_header_and_the_limit(big, server):
         100000 + ROWS - 1,
         100000 + ROWS - 2,
     ]
+
+
+def test_a_client_that_goes_away_stops_the_server_which_counts_the_rows_read_for_it(big, server):
+    carl = _client(server, big.tokens["carl"])
+    before = _consumed(carl).get("consume", {"count": 0, "rows": 0})
+    with carl.stream("GET", PORT, params={"format": "arrow"}) as response:
+        assert response.status_code == 200
+        next(response.iter_raw())
+    # The response is closed after its first bytes: the server stops producing and records the use.
+    deadline = time.monotonic() + 60
+    while (after := _consumed(carl).get("consume", before))["count"] == before["count"]:
+        assert time.monotonic() < deadline, "the server recorded the interrupted read"
+        time.sleep(0.05)
+    assert after["count"] == before["count"] + 1
+    assert 0 < after["rows"] - before["rows"] < ROWS + 4, "only the batches read before the client left"
+    table = pa.ipc.open_stream(carl.get(PORT, params={"format": "arrow", "limit": 5}).content).read_all()
+    assert table.num_rows == 5, "the server serves the next request"

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from quanta.api import consumption
+from quanta.api.ahead import produced_ahead
 from quanta.api.deps import CallerDep, ProductByIdDep, ServicesDep
 from quanta.api.services import Conflict
 from quanta.api.sunset import lifecycle_headers
@@ -124,12 +125,13 @@ def stream_response(
 ) -> StreamingResponse:
     """A streaming response of an enforced ``QueryStream`` in ``fmt``; ``done(rows)`` records the usage.
 
-    A stream that read deprecated ports carries their ``Deprecation``/``Sunset``/``Link`` headers
-    (:mod:`quanta.api.sunset`).
+    The batches are read and encoded in a thread of their own, one ahead of the one being sent
+    (:func:`quanta.api.ahead.produced_ahead`), so DuckDB reads while uvicorn sends. A stream that read
+    deprecated ports carries their ``Deprecation``/``Sunset``/``Link`` headers (:mod:`quanta.api.sunset`).
     """
     suffix = {"arrow": "arrows", "csv": "csv", "ndjson": "ndjson"}[fmt]
     return StreamingResponse(
-        _streamed(stream, fmt, done),
+        produced_ahead(_streamed(stream, fmt, done)),
         media_type=MEDIA[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}.{suffix}"',

@@ -127,3 +127,16 @@ def test_a_client_that_goes_away_stops_the_server_which_counts_the_rows_read_for
     assert 0 < after["rows"] - before["rows"] < ROWS + 4, "only the batches read before the client left"
     table = pa.ipc.open_stream(carl.get(PORT, params={"format": "arrow", "limit": 5}).content).read_all()
     assert table.num_rows == 5, "the server serves the next request"
+
+
+def test_quanta_serve_parses_http_with_httptools():
+    """uvicorn's automatic choice (what ``quanta serve`` uses) is the C parser ``httptools``, a dependency."""
+    import uvicorn
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    async def app(scope, receive, send) -> None:  # pragma: no cover - never called
+        raise AssertionError
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0)
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol

@@ -257,6 +257,7 @@ def finishers(
         if emitter.enabled:
             namespace = workspace.config.lineage_namespace()
             stages += (EmitLineage(emitter=emitter, namespace=namespace, build_id=build_id),)
+        emitter.warm()  # products will run: import the OpenLineage client while the first reads its inputs
         try:
             yield stages, outcome
         finally:

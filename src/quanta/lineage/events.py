@@ -153,7 +153,7 @@ _CLIENT_MODULES = ("openlineage.client.event_v2", "openlineage.client.facet_v2",
 _client_imported = False
 
 
-def _import_client() -> None:
+def import_client() -> None:
     """Import the OpenLineage client's event and facet modules once, one thread at a time.
 
     A build's worker threads emit their first events at about the same moment. Two threads importing the
@@ -272,7 +272,7 @@ def run_event(
     """
     import uuid
 
-    _import_client()
+    import_client()
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.facet_v2 import (
         error_message_run,

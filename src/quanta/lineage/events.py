@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -356,6 +357,7 @@ def _quanta_version() -> str:
     return __version__
 
 
+@functools.cache  # reading the installed distributions' metadata costs 2 ms a call, twice per product run
 def _ol_version() -> str:
     from importlib.metadata import version
 

@@ -13,10 +13,13 @@ Target: p95 under 50 ms.
 
 Streaming: a one-product mesh whose port holds ``--rows`` generated rows is built with ``quanta build``;
 its owner reads the port through ``GET /api/v1/products/bench.events/ports/events/data`` (Arrow IPC
-stream over HTTP from a real uvicorn server, through the access service), against DuckDB reading the same
-Delta table directly (``deltalake`` dataset → DuckDB → Arrow). The two alternate ``--repeat`` times and
-the medians are compared (the first round, which warms caches, is left out). Target: at least 70% of
-DuckDB's rows/s.
+stream over HTTP, through the access service) from ``quanta serve`` running in a process of its own, as
+deployed, and decodes it with pyarrow as it arrives into one Arrow table; against DuckDB reading the same
+Delta table directly into one Arrow table (``deltalake`` dataset → DuckDB → Arrow, every row and column).
+The two alternate ``--repeat`` times and the medians are compared (the first round, which warms caches, is
+left out). ``--in-process-server`` serves from a uvicorn thread of the benchmark's own process instead
+(server and client then share one GIL; the set-up of the figures before 2026-11-21 15:00). Target: at
+least 70% of DuckDB's rows/s.
 """
 
 from __future__ import annotations

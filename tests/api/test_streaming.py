@@ -122,7 +122,7 @@ def test_a_client_that_goes_away_stops_the_server_which_counts_the_rows_read_for
     deadline = time.monotonic() + 60
     while (after := _consumed(carl).get("consume", before))["count"] == before["count"]:
         assert time.monotonic() < deadline, "the server recorded the interrupted read"
-        time.sleep(0.05)
+        time.sleep(0.1)  # each poll also writes (the token's last use): usage is counted all the same
     assert after["count"] == before["count"] + 1
     assert 0 < after["rows"] - before["rows"] < ROWS + 4, "only the batches read before the client left"
     table = pa.ipc.open_stream(carl.get(PORT, params={"format": "arrow", "limit": 5}).content).read_all()

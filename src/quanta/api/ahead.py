@@ -5,11 +5,11 @@ chunk before it asks for the next one, so the server alternates: DuckDB reads, m
 then the event loop sends it and waits for the socket to drain, then the next batch is read. Reading and
 sending never overlap, and a port is served in the sum of the two times.
 
-:func:`produced_ahead` turns such an iterator into an asynchronous one fed by a producer thread that runs
-at most ``depth`` chunks ahead of the one being sent: the next batch is read while the previous one goes
-out, memory stays bounded by ``depth`` chunks, and a client that goes away (or an error while sending)
-stops the producer, which then closes the iterator (its ``finally`` blocks run: sandboxes released, usage
-recorded) in the producer thread.
+:func:`produced_ahead` turns such an iterator into an asynchronous one fed by a producer thread that keeps
+at most ``depth`` chunks produced and not yet sent (the one being sent included): with the default of 2,
+the next batch is read while the previous one goes out, memory stays bounded by ``depth`` chunks, and a
+client that goes away (or an error while sending) stops the producer, which then closes the iterator (its
+``finally`` blocks run: sandboxes released, usage recorded) in the producer thread.
 """
 
 from __future__ import annotations
@@ -24,22 +24,22 @@ __all__ = ["DEPTH", "produced_ahead"]
 
 T = TypeVar("T")
 
-#: Chunks produced at most ahead of the one being sent (each is one record batch, a few MB at most).
+#: Chunks produced and not yet sent, the one being sent included (each is one record batch, a few MB).
 DEPTH = 2
 
 _END = object()
 
 
 async def produced_ahead(chunks: Generator[T, None, None], depth: int = DEPTH) -> AsyncIterator[T]:
-    """Yield the items of ``chunks``, produced by a thread that runs at most ``depth`` items ahead.
+    """Yield the items of ``chunks``, produced by a thread at most ``depth`` items ahead of the consumer.
 
     Must be iterated in a running asyncio event loop (uvicorn's). The producer thread is started on the
     first iteration. An exception raised by ``chunks`` is raised here, in its order among the items.
 
     Args:
         chunks: a generator of response chunks (closed by the producer when done or stopped).
-        depth: how many items may be produced before the consumer has finished with the current one
-            (at least 1).
+        depth: how many items may have been produced and not yet finished with by the consumer, the
+            one it holds included (at least 1; 1 means no overlap).
 
     Returns:
         An asynchronous iterator over the same items, in order.

@@ -47,7 +47,10 @@ class UsageCounter:
         from quanta.registry.models import UsageCount
 
         product, port, principal, kind, day = key
-        with self._lock, Session(self.engine) as session, session.begin():
+        # A write transaction from the start (BEGIN IMMEDIATE on SQLite): a deferred one that read the row
+        # fails with "database is locked" when another request wrote (a token's last use) in between.
+        engine = self.engine.execution_options(quanta_write=True)
+        with self._lock, Session(engine) as session, session.begin():
             found = session.get(UsageCount, (product, port, principal, kind, day), with_for_update=True)
             if found is None:
                 session.add(

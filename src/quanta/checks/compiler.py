@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from quanta.checks.plan_cache import ROWS_ALIAS
 from quanta.checks.rules import rule
 from quanta.checks.rules.base import MissingColumn, Outcome
 from quanta.checks.rules.relationship import UnresolvedReference
@@ -22,7 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.plan import CheckPlan
     from quanta.checks.rules.base import Binding
 
-ROWS_ALIAS = "quanta_rows"
 #: Rule kinds that run without the object's data.
 NEEDS_NO_DATA = frozenset({"text", "not_evaluated", "lifecycle", "availability"})
 

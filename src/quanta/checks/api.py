@@ -196,6 +196,8 @@ def _open(
         for number, (key, source) in enumerate((related or {}).items()):
             table = _register(engine, f"quanta_related_{number}", source, {})
             session.bindings.setdefault(key, bind(engine, key, table, None))
+        if owned and hasattr(engine, "use_one_thread_if_small"):
+            engine.use_one_thread_if_small()  # small local files: one thread costs less CPU, same results
     except QuantaError:
         session.close()
         raise

@@ -175,11 +175,14 @@ def test_lineage_edges_default_to_each_products_latest_run(registry: Registry) -
 
 def test_product_state_pause_configuration_and_stale_updates(registry: Registry) -> None:
     registry.register_product(product_record("operations", "flights"))
+    registry.register_product(product_record("reference", "airports"))
     assert registry.product_state("operations", "flights").paused is False
+    assert registry.paused_products() == []
     state = registry.set_configuration("operations", "flights", {"schedule": "0 * * * *"})
     paused = registry.set_paused("operations", "flights", True, "source outage")
     assert paused.row_version == state.row_version + 1
     assert registry.product("operations", "flights").paused is True
+    assert registry.paused_products() == ["operations.flights"]
     assert registry.product_state("operations", "flights").configuration == {"schedule": "0 * * * *"}
     with pytest.raises(RegistryError, match="changed since it was read"):
         registry.set_configuration("operations", "flights", {"x": 1}, expected_version=state.row_version)

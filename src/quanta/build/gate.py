@@ -205,17 +205,30 @@ def related_tables(run: ProductRun, port: OutputPort) -> dict[str, Any]:
 
 
 def _snapshot_file(run: ProductRun, key: str, location: str, version: int) -> Path:
-    """Copy one published version into the run's staging area as Parquet, for the checks' engine.
+    """One published version as a single Parquet file, for the checks' engine.
 
-    The checks read data they are given by path through the engine's views; relationship targets are small
-    reference tables, so a copy costs little.
+    The checks read data they are given by path through the engine's views. A local version made of one
+    plain Parquet file (the usual case) is that file itself: Delta data files are immutable, so the path
+    pins the version. Otherwise the version is copied into the run's staging area; relationship targets
+    are small reference tables, so a copy costs little.
     """
     import pyarrow.parquet as pq
 
     from quanta import storage
+    from quanta.engine.parquet_files import NotPlainParquet, plain_delta_files
 
-    folder = run.staging("_related")
-    target = folder / f"{key}.parquet"
+    target = run.staging("_related") / f"{key}.parquet"
+    try:
+        files = [] if storage.is_remote(location) else plain_delta_files(location, version)
+    except NotPlainParquet:
+        files = []
+    if len(files) == 1:
+        return Path(files[0])
+    if files:
+        with pq.ParquetWriter(target, pq.read_schema(files[0])) as writer:
+            for name in files:
+                writer.write_table(pq.read_table(name))
+        return target
     dataset = storage.read_version(location, version, storage_options=run.storage_options)
     pq.write_table(dataset.to_table(), target)
     return target

@@ -7,6 +7,7 @@ by default). A delivery failure never fails a build: it is reported in the stage
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -19,7 +20,10 @@ from quanta.mesh import Workspace
 class LazyEmitter:
     """The mesh's :class:`quanta.lineage.LineageEmitter`, created when the first event is sent.
 
-    A build in which nothing runs emits nothing, and so never imports the OpenLineage client.
+    A build in which nothing runs emits nothing, and so never imports the OpenLineage client. A build
+    that will run products calls :meth:`warm` first: importing openlineage-python costs about 0.5 s
+    (its package imports every transport: requests, httpx, asyncio, fsspec), which a background thread
+    then spends while the first product reads its inputs instead of on the product's own thread.
 
     Args:
         workspace: the mesh whose ``lineage`` settings say where events go.
@@ -29,6 +33,7 @@ class LazyEmitter:
         self.workspace = workspace
         self._emitter: Any = None
         self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
 
     @property
     def enabled(self) -> bool:
@@ -40,18 +45,46 @@ class LazyEmitter:
         """Delivery failures so far."""
         return [] if self._emitter is None else self._emitter.failures
 
-    def emit(self, event: Any) -> bool:
-        """Send one event; return whether it was delivered."""
+    def warm(self) -> None:
+        """Import the OpenLineage client and open the transport in a background thread, once.
+
+        The import happens under :func:`quanta.lineage.events.import_client`'s lock and this emitter's
+        lock, the very locks a product thread takes before it touches openlineage-python, so the
+        package is never imported by two threads at once (a half-imported module seen from a second
+        thread is an ``ImportError``); a product that needs the client first simply waits for it. A
+        failure here is not reported: the first :meth:`emit` tries again and reports it.
+        """
+        if self._warming is not None or not self.enabled:
+            return
+        import quanta.lineage  # noqa: F401 - our own package, imported here so no thread races for it
+
+        self._warming = threading.Thread(target=self._warm, name="quanta-lineage-warm-up", daemon=True)
+        self._warming.start()
+
+    def _warm(self) -> None:
+        from quanta.lineage.events import import_client
+
+        with contextlib.suppress(Exception):  # emit() opens the transport again and reports the failure
+            import_client()
+            self._open()
+
+    def _open(self) -> Any:
         with self._lock:
             if self._emitter is None:
                 from quanta.lineage import LineageEmitter
 
                 settings = self.workspace.config.lineage.model_dump(exclude_none=True)
                 self._emitter = LineageEmitter.from_config(settings, base_dir=self.workspace.root)
-        return self._emitter.emit(event)
+        return self._emitter
+
+    def emit(self, event: Any) -> bool:
+        """Send one event; return whether it was delivered."""
+        return self._open().emit(event)
 
     def close(self) -> None:
-        """Flush and close the transport, if it was opened."""
+        """Wait for a warm-up still running, then flush and close the transport, if it was opened."""
+        if self._warming is not None:
+            self._warming.join()
         if self._emitter is not None:
             self._emitter.close()
 

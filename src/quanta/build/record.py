@@ -246,7 +246,7 @@ def finishers(
             "reconciled": reconcile_mesh(workspace, registry) if interrupted else [],
         }
         # Products paused through the gateway (control/pause) are not built until resumed.
-        outcome["paused"] = frozenset(p.key for p in registry.products() if p.paused)
+        outcome["paused"] = frozenset(registry.paused_products())
         registry.start_build(trigger="cli", options=dict(options), build_id=build_id)
         governance = Governance(policies, registry)
         stages: tuple[Stage, ...] = (
@@ -257,6 +257,7 @@ def finishers(
         if emitter.enabled:
             namespace = workspace.config.lineage_namespace()
             stages += (EmitLineage(emitter=emitter, namespace=namespace, build_id=build_id),)
+        emitter.warm()  # products will run: import the OpenLineage client while the first reads its inputs
         try:
             yield stages, outcome
         finally:

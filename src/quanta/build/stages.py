@@ -177,7 +177,7 @@ class Transform(Stage):
     name: ClassVar[str] = "transform"
 
     def execute(self, run: ProductRun) -> dict[str, Any]:
-        import pyarrow.dataset as ds
+        from quanta.engine.parquet_files import parquet_summary
 
         inputs = [port.name for port in run.product.input_ports]
         rows: dict[str, int] = {}
@@ -186,9 +186,8 @@ class Transform(Stage):
             runner = stage_python if port.transform_kind == "python" else stage_sql
             with _engine_time(run):
                 staged = runner(run.engine, port.transform, target, inputs)
-            dataset = ds.dataset(staged, format="parquet")  # footers only: a file or Spark's part files
-            count = dataset.count_rows()
-            run.staged[port.name] = StagedPort(port.name, staged, count, tuple(dataset.schema.names))
+            count, names = parquet_summary(staged)  # footers only: a file or Spark's part files
+            run.staged[port.name] = StagedPort(port.name, staged, count, names)
             rows[port.name] = count
         return {"rows": rows, "engine": run.engine_name}
 

@@ -314,10 +314,7 @@ class DuckDBEngine:
             elif fmt in ("json", "ndjson", "jsonl"):
                 self.connection.read_json(text).create_view(name, replace=True)
             elif fmt == "delta":
-                from deltalake import DeltaTable
-
-                table = DeltaTable(text, version=version, storage_options=storage_options)
-                self.connection.register(name, table.to_pyarrow_dataset())
+                self._register_delta(name, text, version, storage_options, remote)
             elif fmt == "duckdb":
                 self._register_duckdb_file(name, text, table or name, schema)
             elif fmt == "sqlite":
@@ -328,6 +325,32 @@ class DuckDBEngine:
                 )
         except duckdb.Error as error:
             raise UsageError(f"cannot read {text} as {fmt}: {error}") from error
+
+    def _register_delta(
+        self, name: str, uri: str, version: int | None, storage_options: dict[str, str] | None, remote: bool
+    ) -> None:
+        """Read one Delta version: its Parquet files with DuckDB's reader, else delta-rs's Arrow dataset.
+
+        DuckDB's own Parquet scan of the version's files avoids importing ``pyarrow.dataset`` (which
+        imports pandas when installed: 0.3-0.5 s a process) and pushes projections into the files; an
+        object-store table (this engine has no network extension) or one whose files alone do not hold
+        the version's rows (see :func:`quanta.engine.parquet_files.plain_delta_files`) goes through
+        delta-rs.
+        """
+        from quanta.engine.parquet_files import NotPlainParquet, plain_delta_files
+
+        if not remote:
+            try:
+                files = plain_delta_files(uri, version, storage_options)
+            except NotPlainParquet:
+                pass
+            else:
+                self.connection.read_parquet(files).create_view(name, replace=True)
+                return
+        from deltalake import DeltaTable
+
+        table = DeltaTable(uri, version=version, storage_options=storage_options)
+        self.connection.register(name, table.to_pyarrow_dataset())
 
     def _register_duckdb_file(self, name: str, path: str, table: str, schema: str | None) -> None:
         from sqlglot import exp

@@ -328,17 +328,18 @@ def delta_files(
         storage_options: object-store options for delta-rs (endpoint, credentials from the environment).
 
     Raises:
-        UsageError: the table uses features this reader does not support (partition columns).
+        UsageError: the table uses features this reader does not support (partition columns, column
+            mapping, deletion vectors), or the version has no data file.
     """
-    from deltalake import DeltaTable
+    from quanta.engine.parquet_files import NotPlainParquet, plain_delta_files
 
-    table = DeltaTable(uri, version=version, storage_options=storage_options)
-    if table.metadata().partition_columns:
+    try:
+        return plain_delta_files(uri, version, storage_options)
+    except NotPlainParquet as error:
         raise UsageError(
-            f"Delta table {uri} is partitioned; the Spark engine reads unpartitioned tables through "
-            "delta-rs (use delta-spark on clusters that have it)"
-        )
-    return list(table.file_uris())
+            f"{error}; the Spark engine reads plain Delta tables through delta-rs's file list "
+            "(use delta-spark on clusters that have it)"
+        ) from error
 
 
 def _sigint_handler() -> Any:

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ _CLIENT_MODULES = ("openlineage.client.event_v2", "openlineage.client.facet_v2",
 _client_imported = False
 
 
-def _import_client() -> None:
+def import_client() -> None:
     """Import the OpenLineage client's event and facet modules once, one thread at a time.
 
     A build's worker threads emit their first events at about the same moment. Two threads importing the
@@ -272,7 +273,7 @@ def run_event(
     """
     import uuid
 
-    _import_client()
+    import_client()
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
     from openlineage.client.facet_v2 import (
         error_message_run,
@@ -356,6 +357,7 @@ def _quanta_version() -> str:
     return __version__
 
 
+@functools.cache  # reading the installed distributions' metadata costs 2 ms a call, twice per product run
 def _ol_version() -> str:
     from importlib.metadata import version
 

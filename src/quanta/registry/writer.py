@@ -373,7 +373,7 @@ class Registry(StateWrites, RegistryReader):
                     }
                 )
             if rows:  # one executemany, not one ORM object per check
-                s.execute(insert(m.CheckResult), rows)
+                s.execute(insert(m.CheckResult.__table__), rows)
             edges = [
                 {
                     "run_id": run_id,
@@ -387,7 +387,7 @@ class Registry(StateWrites, RegistryReader):
                 for e in lineage
             ]
             if edges:
-                s.execute(insert(m.LineageEdge), edges)
+                s.execute(insert(m.LineageEdge.__table__), edges)
             for snap in published:
                 self._event(s, "snapshot.published", key, {"run": run_id, **snap})
             self._event(

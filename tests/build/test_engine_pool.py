@@ -1,0 +1,46 @@
+"""A build's DuckDB pool: each product starts from an empty catalog on its thread's database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from quanta.build.engines import EnginePool
+
+
+def catalog(engine) -> dict[str, list]:
+    connection = engine.connection
+    return {
+        "views": connection.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1"
+        ).fetchall(),
+        "tables": connection.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall(),
+        "databases": connection.execute(
+            "SELECT database_name FROM duckdb_databases() WHERE NOT internal ORDER BY 1"
+        ).fetchall(),
+    }
+
+
+def test_a_released_engine_leaves_nothing_for_the_next_product(tmp_path: Path) -> None:
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE planes AS SELECT 1 AS id")
+    pool = EnginePool(tmp_path / "spill")
+    try:
+        first = pool.acquire()
+        first.execute("CREATE TABLE staged AS SELECT range AS id FROM range(3)")
+        first.execute('CREATE VIEW "odd name" AS SELECT * FROM staged WHERE id % 2 = 1')
+        first.execute("CREATE SCHEMA side")
+        first.execute("CREATE TABLE side.extra AS SELECT 1 AS x")
+        first.execute(f"ATTACH '{other}' AS src (READ_ONLY)")
+        first.execute("CREATE TEMP VIEW scratch AS SELECT 42 AS answer")
+        assert len(catalog(first)["tables"]) == 3  # staged, side.extra and the attached src.planes
+        pool.release(first)
+
+        second = pool.acquire()  # same thread, same database, a new connection
+        assert second.connection.execute("SELECT current_database()").fetchone() == ("memory",)
+        assert catalog(second) == {"views": [], "tables": [], "databases": [("memory",)]}
+        pool.release(second)
+    finally:
+        pool.close()

@@ -136,7 +136,9 @@ def compile_plan(
 
 def count_if(expression: exp.Expression) -> exp.Expression:
     """Every ``COUNT(*) FILTER (WHERE p)`` in ``expression`` written as DuckDB's
-    ``COALESCE(COUNT_IF(p), 0)``.
+    ``COALESCE(COUNT_IF(p), 0)``, and ``COUNT(*) FILTER (WHERE column IS NULL)`` as
+    ``COUNT(*) - COUNT(column)`` (DuckDB counts a column's values from its validity mask; a struct or
+    list is NULL only when the value itself is, so both count the same rows).
 
     Both count the rows for which ``p`` is true. DuckDB computes ``COUNT_IF`` as a plain aggregate over
     the predicate's vector instead of a filtered aggregate with its own selection per column, which made
@@ -155,7 +157,16 @@ def count_if(expression: exp.Expression) -> exp.Expression:
             and isinstance(node.this.this, exp.Star)
             and isinstance(node.expression, exp.Where)
         ):
-            count = exp.CountIf(this=node.expression.this.copy())
+            predicate = node.expression.this
+            if (
+                isinstance(predicate, exp.Is)
+                and isinstance(predicate.this, exp.Column)
+                and isinstance(predicate.expression, exp.Null)
+            ):  # NULLs of a column: every row minus its values
+                return exp.Sub(
+                    this=exp.Count(this=exp.Star()), expression=exp.Count(this=predicate.this.copy())
+                )
+            count = exp.CountIf(this=predicate.copy())
             return exp.Coalesce(this=count, expressions=[exp.Literal.number(0)])
         return node
 

@@ -24,22 +24,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-#: What a product leaves in its thread's database: its views and tables (dropped before the databases
-#: they may live in are detached) and the databases it attached.
-_LEFTOVERS = """
-SELECT kind, schema_name, name FROM (
-    SELECT 'VIEW' AS kind, schema_name, view_name AS name, 0 AS step FROM duckdb_views()
-    WHERE NOT internal AND NOT temporary AND database_name = current_database()
-    UNION ALL
-    SELECT 'TABLE', schema_name, table_name, 1 FROM duckdb_tables()
-    WHERE NOT temporary AND database_name = current_database()
-    UNION ALL
-    SELECT 'DATABASE', NULL, database_name, 2 FROM duckdb_databases()
-    WHERE NOT internal AND database_name <> current_database()
-)
-ORDER BY step, schema_name, name
-"""
-
 
 class EnginePool:
     """The engines of one build: DuckDB databases per thread, and Spark when a product needs it.
@@ -126,19 +110,27 @@ class EnginePool:
 
         connection = engine.connection
         try:
-            # one catalog query and one script: each DuckDB call costs about a millisecond per product
-            leftovers = connection.execute(_LEFTOVERS).fetchall()
             statements = []
-            for kind, schema, name in leftovers:
-                if kind == "DATABASE":
-                    statements.append(f"DETACH {exp.to_identifier(name, quoted=True).sql('duckdb')}")
-                    continue
-                table = exp.Table(
-                    this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(schema, quoted=True)
-                )
-                statements.append(exp.Drop(tables=[table], kind=kind, exists=True).sql("duckdb"))
-            if statements:
-                connection.execute(";\n".join(statements))
+            for kind, query in (
+                (
+                    "VIEW",
+                    "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary",
+                ),
+                ("TABLE", "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary"),
+            ):
+                for schema, name in connection.execute(query).fetchall():
+                    table = exp.Table(
+                        this=exp.to_identifier(name, quoted=True), db=exp.to_identifier(schema, quoted=True)
+                    )
+                    statements.append(exp.Drop(tables=[table], kind=kind, exists=True).sql("duckdb"))
+            attached = connection.execute(
+                "SELECT database_name FROM duckdb_databases() WHERE NOT internal AND database_name <> 'memory'"
+            ).fetchall()
+            statements += [
+                f"DETACH {exp.to_identifier(name, quoted=True).sql('duckdb')}" for (name,) in attached
+            ]
+            for statement in statements:
+                connection.execute(statement)
         finally:
             connection.close()
 

@@ -10,7 +10,10 @@ open database costs microseconds. A build therefore keeps one database per worke
 product its own connection to it, with the product's engine (:class:`quanta.engine.DuckDBEngine`) on top.
 Objects registered on a connection disappear with it; when a product ends, the views and tables it
 created in the database and the databases it attached are dropped, so the next product on that thread
-starts from an empty catalog. Products never share a database at the same time.
+starts from an empty catalog. The engine lists what it created itself
+(:meth:`quanta.engine.DuckDBEngine.created`), so the usual product is cleaned with one script; after SQL
+the engine did not write (a Python transform) the catalog is scanned instead. Products never share a
+database at the same time.
 
 Spark is started only when the first product that runs on it asks for an engine: one session per build
 (:class:`quanta.engine.spark.SparkEngine` with the ``spark:`` settings of ``mesh.yaml``), and an isolated
@@ -109,7 +112,11 @@ class EnginePool:
         from sqlglot import exp
 
         connection = engine.connection
+        created = engine.created()
         try:
+            if created is not None:  # everything the product made is known: no catalog scan (3-6 ms)
+                connection.execute(";".join(_drops(created)) or "SELECT 1")
+                return
             statements = []
             for kind, query in (
                 (
@@ -143,3 +150,21 @@ class EnginePool:
             if self._spark is not None:
                 self._spark.close()
                 self._spark = None
+
+
+def _drops(created: list[tuple[str, str]]) -> list[str]:
+    """DROP and DETACH statements for tracked objects: views, then tables, then attached databases."""
+    from sqlglot import exp
+
+    from quanta.engine.base import table_expression
+
+    order = {"VIEW": 0, "TABLE": 1, "DATABASE": 2}
+    statements = []
+    for kind, name in sorted(dict.fromkeys(created), key=lambda item: order[item[0]]):
+        if kind == "DATABASE":
+            statements.append(
+                f"DETACH DATABASE IF EXISTS {exp.to_identifier(name, quoted=True).sql('duckdb')}"
+            )
+        else:
+            statements.append(exp.Drop(tables=[table_expression(name)], kind=kind, exists=True).sql("duckdb"))
+    return statements

@@ -88,6 +88,9 @@ class DuckDBEngine:
             except duckdb.Error as error:
                 raise ConnectionFailed(f"cannot open DuckDB database {database}: {error}") from error
         self._attached = 0
+        # What this engine created that outlives a connection (views, tables, attached databases), so a
+        # pooled database can be cleaned without scanning its catalog; None once unknown SQL ran.
+        self._created: list[tuple[str, str]] | None = []
 
     # -- protocol -----------------------------------------------------------------------------------
 
@@ -171,7 +174,8 @@ class DuckDBEngine:
         return {name: from_duckdb(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
 
     def execute(self, sql: str) -> None:
-        """Run ``sql`` and discard its result."""
+        """Run ``sql`` and discard its result (what it creates is no longer tracked, see :meth:`created`)."""
+        self._created = None
         self.connection.execute(sql)
 
     def use_one_thread_if_small(self) -> bool:
@@ -216,6 +220,30 @@ class DuckDBEngine:
         except OSError:
             self._input_bytes = None
 
+    def created(self) -> list[tuple[str, str]] | None:
+        """The objects this engine created in the database, in creation order, when they are all known.
+
+        Returns:
+            ``(kind, name)`` pairs, kind ``"VIEW"``, ``"TABLE"`` or ``"DATABASE"`` (attached), or ``None``
+            once SQL the engine did not write itself ran (:meth:`execute`, :meth:`lose_track`): the
+            caller must then look in the catalog. Objects of :meth:`register` that live on the connection
+            only (Arrow data) are not listed: they go with it.
+        """
+        return None if self._created is None else list(self._created)
+
+    def lose_track(self) -> None:
+        """Say that code outside this engine used its connection (a Python transform's ``connection``)."""
+        self._created = None
+
+    def _run(self, kind: str, name: str, sql: str) -> None:
+        """Run a statement of this engine's own that creates ``name``, and remember it."""
+        self.connection.execute(sql)
+        self._note(kind, name)
+
+    def _note(self, kind: str, name: str) -> None:
+        if self._created is not None:
+            self._created.append((kind, name))
+
     def close(self) -> None:
         """Close the connection if this engine opened it."""
         if self._owned:
@@ -259,7 +287,9 @@ class DuckDBEngine:
         ).fetchall()
         self.connection.unregister(name)  # Arrow data and relations registered by register(); no-op else
         kind = "TABLE" if found else "VIEW"
-        self.execute(exp.Drop(tables=[table_expression(name)], kind=kind, exists=True).sql("duckdb"))
+        self.connection.execute(
+            exp.Drop(tables=[table_expression(name)], kind=kind, exists=True).sql("duckdb")
+        )
 
     # -- readers ------------------------------------------------------------------------------------
 
@@ -309,10 +339,13 @@ class DuckDBEngine:
                 if delimiter:
                     kwargs["delimiter"] = delimiter
                 self.connection.read_csv(text, **kwargs).create_view(name, replace=True)
+                self._note("VIEW", name)
             elif fmt == "parquet":
                 self.connection.read_parquet(text).create_view(name, replace=True)
+                self._note("VIEW", name)
             elif fmt in ("json", "ndjson", "jsonl"):
                 self.connection.read_json(text).create_view(name, replace=True)
+                self._note("VIEW", name)
             elif fmt == "delta":
                 self._register_delta(name, text, version, storage_options, remote)
             elif fmt == "duckdb":
@@ -346,6 +379,7 @@ class DuckDBEngine:
                 pass
             else:
                 self.connection.read_parquet(files).create_view(name, replace=True)
+                self._note("VIEW", name)
                 return
         from deltalake import DeltaTable
 
@@ -362,7 +396,7 @@ class DuckDBEngine:
             exists=False,
             expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))],
         )
-        self.execute(attach.sql("duckdb"))
+        self._run("DATABASE", alias, attach.sql("duckdb"))
         parts = (alias, schema or "main", table)
         self._create_view(name, exp.select("*").from_(table_expression(parts)))
 
@@ -393,7 +427,7 @@ class DuckDBEngine:
                     replace=True,
                     expression=exp.select("*").from_(table_expression(staging)),
                 )
-                self.execute(create.sql("duckdb"))
+                self._run("TABLE", name, create.sql("duckdb"))
             finally:
                 self.connection.unregister(staging)
         finally:
@@ -403,7 +437,7 @@ class DuckDBEngine:
         from sqlglot import exp
 
         create = exp.Create(this=table_expression(name), kind="VIEW", replace=True, expression=select)
-        self.execute(create.sql("duckdb"))
+        self._run("VIEW", name, create.sql("duckdb"))
 
 
 def _sqlite_reader(cursor: Any, batch_rows: int = 50_000) -> pa.RecordBatchReader:

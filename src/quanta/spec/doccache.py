@@ -64,14 +64,38 @@ def load_yaml_cached(path: Path, *, lenient: bool = False) -> LoadedYaml:
     key = document_key(raw, lenient=lenient)
     stored = read_entry(folder, key, FORMAT)
     if stored is not None:
-        found = _from_stored(stored, path)
+        found = from_stored(stored, path)
         if found is not None:
             return found
     loaded = load_yaml(raw, filename=str(path), lenient=lenient)
-    if not loaded.warnings and _json_exact(loaded.data):
-        positions = [[list(where), line, column] for where, (line, column) in loaded.positions.items()]
-        write_entry(folder, key, FORMAT, {"data": loaded.data, "positions": positions})
+    entry = stored_form(loaded)
+    if entry is not None:
+        write_entry(folder, key, FORMAT, entry)
     return loaded
+
+
+def stored_form(loaded: LoadedYaml) -> dict[str, Any] | None:
+    """The JSON-compatible form of a parsed document (data and positions), or ``None`` when it must not
+    be cached: a load with warnings (lenient repairs), or data JSON would not give back equal.
+
+    Shared by this cache and the mesh's document cache (:mod:`quanta.mesh.cache`).
+    """
+    if loaded.warnings or not _json_exact(loaded.data):
+        return None
+    positions = [[list(where), line, column] for where, (line, column) in loaded.positions.items()]
+    return {"data": loaded.data, "positions": positions}
+
+
+def from_stored(stored: Any, path: Path | str) -> LoadedYaml | None:
+    """The document :func:`stored_form` stored, as loaded from ``path``; ``None`` for a damaged entry."""
+    try:
+        data = stored["data"]
+        if not isinstance(data, dict):
+            return None
+        positions = {tuple(where): (int(line), int(column)) for where, line, column in stored["positions"]}
+    except (KeyError, TypeError, ValueError):
+        return None
+    return LoadedYaml(data=data, file=str(path), positions=positions)
 
 
 def document_key(raw: bytes, *, lenient: bool = False) -> str:
@@ -100,17 +124,6 @@ def _code_fingerprint() -> str:
                 files.append(Path(spec.origin))
         _FINGERPRINT.append(source_fingerprint(files))
     return _FINGERPRINT[0]
-
-
-def _from_stored(stored: Any, path: Path) -> LoadedYaml | None:
-    try:
-        data = stored["data"]
-        if not isinstance(data, dict):
-            return None
-        positions = {tuple(where): (int(line), int(column)) for where, line, column in stored["positions"]}
-    except (KeyError, TypeError, ValueError):
-        return None
-    return LoadedYaml(data=data, file=str(path), positions=positions)
 
 
 def _json_exact(value: Any) -> bool:

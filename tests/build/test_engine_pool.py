@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import duckdb
@@ -22,10 +23,17 @@ def catalog(engine) -> dict[str, list]:
     }
 
 
+EMPTY = {"views": [], "tables": [], "databases": [("memory",)]}
+
+
+def duckdb_file(path: Path, sql: str) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute(sql)
+    return path
+
+
 def test_a_released_engine_leaves_nothing_for_the_next_product(tmp_path: Path) -> None:
-    other = tmp_path / "other.duckdb"
-    with duckdb.connect(str(other)) as con:
-        con.execute("CREATE TABLE planes AS SELECT 1 AS id")
+    other = duckdb_file(tmp_path / "other.duckdb", "CREATE TABLE planes AS SELECT 1 AS id")
     pool = EnginePool(tmp_path / "spill")
     try:
         first = pool.acquire()
@@ -40,7 +48,37 @@ def test_a_released_engine_leaves_nothing_for_the_next_product(tmp_path: Path) -
 
         second = pool.acquire()  # same thread, same database, a new connection
         assert second.connection.execute("SELECT current_database()").fetchone() == ("memory",)
-        assert catalog(second) == {"views": [], "tables": [], "databases": [("memory",)]}
+        assert catalog(second) == EMPTY
         pool.release(second)
+    finally:
+        pool.close()
+
+
+def test_what_the_engine_created_itself_is_dropped_without_a_catalog_scan(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [1, 2]}), tmp_path / "input.parquet")
+    lite = tmp_path / "planes.sqlite"
+    with sqlite3.connect(lite) as con:
+        con.execute("CREATE TABLE planes AS SELECT 'N1' AS tailnum")
+    other = duckdb_file(tmp_path / "other.duckdb", "CREATE TABLE airlines AS SELECT 'AA' AS carrier")
+    pool = EnginePool(tmp_path / "spill")
+    try:
+        first = pool.acquire()
+        first.register_file("input", tmp_path / "input.parquet")
+        first.register_file("planes", lite)
+        first.register_file("airlines", other, format="duckdb")
+        assert [kind for kind, _ in first.created()] == ["VIEW", "TABLE", "DATABASE", "VIEW"]
+        pool.release(first)
+        second = pool.acquire()
+        assert catalog(second) == EMPTY
+
+        second.execute("CREATE TABLE free_sql AS SELECT 1 AS x")  # SQL the engine did not write
+        assert second.created() is None
+        pool.release(second)  # falls back to the catalog
+        third = pool.acquire()
+        assert catalog(third) == EMPTY
+        pool.release(third)
     finally:
         pool.close()

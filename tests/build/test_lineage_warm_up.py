@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mesh.factory import add_product, add_source, new_mesh
+from tests.mesh.factory import five_product_mesh
 
 # Runs a build in a fresh process and reports which threads imported openlineage modules.
 SCRIPT = textwrap.dedent(
@@ -40,13 +40,7 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture()
 def mesh(tmp_path: Path) -> Path:
-    root = new_mesh(tmp_path / "m")
-    add_source(root, "s1", rows=3)
-    add_source(root, "s2", rows=2)
-    add_product(root, "one", "a", source="s1")
-    add_product(root, "one", "b", source="s2")
-    add_product(root, "two", "c", reads=[("a", "one.a.a", "1.0.0"), ("b", "one.b.b", "1.0.0")])
-    return root
+    return five_product_mesh(tmp_path / "m")
 
 
 def run_build(root: Path) -> dict:
@@ -65,7 +59,7 @@ def test_only_the_warm_up_thread_imports_the_client_and_every_event_is_written(m
     by_job: dict[str, list[str]] = {}
     for event in events:
         by_job.setdefault(event["job"]["name"], []).append(event["eventType"])
-    assert by_job == {key: ["START", "COMPLETE"] for key in ("one.a", "one.b", "two.c")}
+    assert by_job == {key: ["START", "COMPLETE"] for key in ("one.a", "one.b", "two.c", "two.d", "three.e")}
 
 
 def test_a_mesh_without_lineage_never_imports_the_client(mesh: Path) -> None:

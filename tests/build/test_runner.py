@@ -10,7 +10,7 @@ import pytest
 from quanta.build import LOCK_FILE, build
 from quanta.mesh import load_workspace
 from quanta.registry import LockHeld, MeshLock
-from tests.mesh.factory import add_product, add_source, new_mesh
+from tests.mesh.factory import add_product, add_source, five_product_mesh
 
 
 def read_table(root: Path, domain: str, product: str, port: str, version: int | None = None) -> list[dict]:
@@ -31,17 +31,7 @@ def delta_version(root: Path, domain: str, product: str, port: str) -> int:
 @pytest.fixture()
 def mesh(tmp_path: Path) -> Path:
     """a and b read sources; c unions a and b; d reads c; e reads b (another branch)."""
-    root = new_mesh(tmp_path / "m")
-    add_source(root, "s1", rows=3)
-    add_source(root, "s2", rows=2)
-    add_product(root, "one", "a", source="s1")
-    add_product(root, "one", "b", source="s2")
-    add_product(root, "two", "c", reads=[("a", "one.a.a", "1.0.0"), ("b", "one.b.b", "1.0.0")])
-    add_product(
-        root, "two", "d", reads=[("c", "two.c.c", "1.0.0")], sql="SELECT id, value * 2 AS value FROM c"
-    )
-    add_product(root, "three", "e", reads=[("b", "one.b.b", "1.0.0")])
-    return root
+    return five_product_mesh(tmp_path / "m")
 
 
 def statuses(result) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from quanta.checks.api import test_contract as run_contract
-from quanta.checks.plan_cache import FOLDER
+from quanta.checks.plan_cache import FOLDER, FORMAT
 from tests.checks.helpers import contract, flights_properties
 
 QUALITY = [
@@ -67,7 +67,7 @@ def test_a_hit_runs_the_same_sql_and_gives_the_same_results(cache, flights_parqu
     hit = run_contract(text, data=flights_parquet, samples=2)
     assert len(_entries(cache)) == 1
     assert hit.queries == miss.queries  # byte-identical SQL, samples' queries included
-    assert [q["sql"] for q in stored["plan"]["fused"]] == [q for q in miss.queries if "quanta_rows" in q]
+    assert [q["sql"] for q in stored["value"]["fused"]] == [q for q in miss.queries if "quanta_rows" in q]
     assert _outcomes(hit) == _outcomes(miss)
     assert [r.samples for r in hit.results] == [r.samples for r in miss.results]
     assert any(r.status == "failed" for r in miss.results)  # the invalid origins: a real verdict
@@ -110,7 +110,7 @@ def test_a_corrupt_entry_is_ignored_and_replaced(cache, flights_parquet):
     text = _contract()
     first = run_contract(text, data=flights_parquet, samples=0)
     (entry,) = _entries(cache)
-    for damage in ("{not json", json.dumps({"format": 1, "key": entry.stem, "plan": {"fused": 3}}), ""):
+    for damage in ("{not json", json.dumps({"format": FORMAT, "key": entry.stem, "value": {"fused": 3}}), ""):
         entry.write_text(damage)
         again = run_contract(text, data=flights_parquet, samples=0)
         assert _outcomes(again) == _outcomes(first)
@@ -126,7 +126,7 @@ def test_off_writes_nothing(tmp_path, monkeypatch, flights_parquet):
     assert not any(tmp_path.rglob("*.json"))
 
 
-def test_a_warm_run_imports_neither_sqlglot_nor_pyarrow(cache, flights_parquet, tmp_path):
+def test_a_warm_run_imports_neither_sqlglot_nor_pyarrow_nor_ruamel(cache, flights_parquet, tmp_path):
     path = tmp_path / "flights.odcs.yaml"
     path.write_text(_contract())
     script = textwrap.dedent(
@@ -134,7 +134,8 @@ def test_a_warm_run_imports_neither_sqlglot_nor_pyarrow(cache, flights_parquet, 
         import json, sys
         from quanta.checks.api import test_contract
         report = test_contract({str(path)!r}, data={str(flights_parquet)!r}, samples=0)
-        print(json.dumps([sorted(m for m in ("sqlglot", "pyarrow") if m in sys.modules), len(report.results)]))
+        modules = ("sqlglot", "pyarrow", "ruamel.yaml")
+        print(json.dumps([sorted(m for m in modules if m in sys.modules), len(report.results)]))
         """
     )
     runs = [
@@ -143,5 +144,5 @@ def test_a_warm_run_imports_neither_sqlglot_nor_pyarrow(cache, flights_parquet, 
         )
         for _ in range(2)
     ]
-    assert runs[0] == [["sqlglot"], runs[1][1]]  # cold: compiled with sqlglot; never pyarrow on DuckDB
-    assert runs[1] == [[], runs[0][1]]  # warm: neither
+    assert runs[0] == [["ruamel.yaml", "sqlglot"], runs[1][1]]  # cold: parsed, compiled; never pyarrow
+    assert runs[1] == [[], runs[0][1]]  # warm: the parsed contract and its SQL come from the caches

@@ -111,3 +111,18 @@ def add_product(
     )
     (folder / "transforms" / f"{name}.sql").write_text((sql or default) + "\n")
     return folder
+
+
+def five_product_mesh(root: Path) -> Path:
+    """A mesh at ``root``: a and b read sources; c unions a and b; d reads c; e reads b (another branch)."""
+    root = new_mesh(root)
+    add_source(root, "s1", rows=3)
+    add_source(root, "s2", rows=2)
+    add_product(root, "one", "a", source="s1")
+    add_product(root, "one", "b", source="s2")
+    add_product(root, "two", "c", reads=[("a", "one.a.a", "1.0.0"), ("b", "one.b.b", "1.0.0")])
+    add_product(
+        root, "two", "d", reads=[("c", "two.c.c", "1.0.0")], sql="SELECT id, value * 2 AS value FROM c"
+    )
+    add_product(root, "three", "e", reads=[("b", "one.b.b", "1.0.0")])
+    return root

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from quanta.access.catalog import UnknownPort
@@ -34,6 +33,7 @@ from quanta.access.lifecycle import Deprecation, PortRetired, check_ports
 from quanta.access.masking import BATCH_ROWS, prepare_port
 from quanta.access.store import AuditEntry
 from quanta.errors import AccessDenied, QuantaError
+from quanta.spec.sunset import parse_moment
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -190,7 +190,7 @@ def _version_as_of(service: AccessService, info: PortInfo, as_of: str) -> int:
     versions = storage.list_versions(info.location, storage_options=_options(service, info))
     if not versions:
         raise storage.TableNotFound(info.location)
-    moment = _parse_time(as_of)
+    moment = parse_moment(as_of)
     if moment is not None:
         older = [v.version for v in versions if v.timestamp <= moment]
         if not older:
@@ -206,14 +206,6 @@ def _version_as_of(service: AccessService, info: PortInfo, as_of: str) -> int:
             f"(give a build or run id from `quanta runs`, an ISO timestamp, or use {info.key}@vN)"
         )
     return version
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class QueryStream:

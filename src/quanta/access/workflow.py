@@ -412,9 +412,9 @@ class AgreementWorkflow:
 
 
 def _parse_end(text: str) -> datetime:
-    try:
-        return as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
-    except ValueError:
-        raise AgreementError(
-            f"the end date {text!r} is not a date: use YYYY-MM-DD or an ISO timestamp"
-        ) from None
+    from quanta.spec.sunset import parse_moment
+
+    moment = parse_moment(text)
+    if moment is None:
+        raise AgreementError(f"the end date {text!r} is not a date: use YYYY-MM-DD or an ISO timestamp")
+    return moment

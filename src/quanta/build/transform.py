@@ -180,6 +180,8 @@ def stage_python(engine: Any, path: Path, target: Path, inputs: Iterable[str]) -
     from quanta.engine import table_expression
 
     function = _load_function(path)
+    if hasattr(engine, "lose_track"):  # the function may create anything through its relations
+        engine.lose_track()
     names = list(inputs)
     arguments: dict[str, Any] = {}
     for parameter in inspect.signature(function).parameters.values():

@@ -23,24 +23,27 @@ DATA_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl", ".ndjson")
 def load(contract: Contract | str | Path) -> Contract:
     """Return ``contract`` loaded with :func:`quanta.spec.load_contract` (a path or YAML text).
 
+    A file is read through the per-user cache of parsed documents (:mod:`quanta.spec.doccache`), so a
+    contract tested again unchanged costs no YAML parsing.
+
     Raises:
         UsageError: a path that does not exist.
         SpecError: the document cannot be loaded.
     """
-    from quanta.spec import Contract, load_contract
+    from quanta.spec.documents import Contract, load_contract
 
     if isinstance(contract, Contract):
         return contract
     if isinstance(contract, Path):
         if not contract.is_file():
             raise UsageError(f"contract file {contract} does not exist")
-        return load_contract(contract)
+        return load_contract(contract, cache=True)
     text = str(contract)
     if "\n" not in text:
         path = Path(text)
         if not path.is_file():
             raise UsageError(f"contract file {text} does not exist")
-        return load_contract(path)
+        return load_contract(path, cache=True)
     return load_contract(text)
 
 
@@ -193,6 +196,8 @@ def _open(
         for number, (key, source) in enumerate((related or {}).items()):
             table = _register(engine, f"quanta_related_{number}", source, {})
             session.bindings.setdefault(key, bind(engine, key, table, None))
+        if owned and hasattr(engine, "use_one_thread_if_small"):
+            engine.use_one_thread_if_small()  # small local files: one thread costs less CPU, same results
     except QuantaError:
         session.close()
         raise

@@ -1,7 +1,8 @@
 """Compile a check plan into as few queries as possible, rendered by sqlglot for the engine's dialect.
 
 Every ``aggregate`` check of one object becomes one column of a single ``SELECT ... FROM object``: one
-scan of the data computes the row count and every count, distinct count, minimum and maximum at once.
+scan of the data computes the row count and every count, distinct count, minimum and maximum at once
+(on DuckDB a count of rows ``FILTER (WHERE p)`` is written ``COUNT_IF(p)``, see :func:`count_if`).
 Identical aggregates (``required`` and a primary-key not-null on the same column) are computed once.
 Only ``query`` checks (SQL rules, relationships, load gaps) get a query of their own; ``python`` checks
 need none.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from quanta.checks.plan_cache import ROWS_ALIAS
 from quanta.checks.rules import rule
 from quanta.checks.rules.base import MissingColumn, Outcome
 from quanta.checks.rules.relationship import UnresolvedReference
@@ -22,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.plan import CheckPlan
     from quanta.checks.rules.base import Binding
 
-ROWS_ALIAS = "quanta_rows"
 #: Rule kinds that run without the object's data.
 NEEDS_NO_DATA = frozenset({"text", "not_evaluated", "lifecycle", "availability"})
 
@@ -102,6 +103,8 @@ def compile_plan(
         try:
             if module.MODE == "aggregate":
                 expression = module.aggregate(check, binding)
+                if dialect == "duckdb":
+                    expression = count_if(expression)
                 query = fused.get(check.object)
                 if query is None:
                     select = exp.select(exp.Count(this=exp.Star()).as_(ROWS_ALIAS)).from_(
@@ -129,6 +132,45 @@ def compile_plan(
             compiled.settled[index] = Outcome("error", None, str(error))
     compiled.fused = list(fused.values())
     return compiled
+
+
+def count_if(expression: exp.Expression) -> exp.Expression:
+    """Every ``COUNT(*) FILTER (WHERE p)`` in ``expression`` written as DuckDB's
+    ``COALESCE(COUNT_IF(p), 0)``, and ``COUNT(*) FILTER (WHERE column IS NULL)`` as
+    ``COUNT(*) - COUNT(column)`` (DuckDB counts a column's values from its validity mask; a struct or
+    list is NULL only when the value itself is, so both count the same rows).
+
+    Both count the rows for which ``p`` is true. DuckDB computes ``COUNT_IF`` as a plain aggregate over
+    the predicate's vector instead of a filtered aggregate with its own selection per column, which made
+    the fused scan of the benchmark contract (35 counts over 336,776 rows) about 40 % cheaper (see
+    ``docs/performance.md``). ``COUNT_IF`` is NULL when no row has a true or false ``p`` (an empty table,
+    a column of NULLs), hence the ``COALESCE``: the result is the count FILTER gives, 0 included
+    (``tests/checks/test_count_if.py``). Other dialects keep ``FILTER``: sqlglot renders ``COUNT_IF``
+    for PostgreSQL as ``SUM(CASE ...)``.
+    """
+    from sqlglot import exp
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if (
+            isinstance(node, exp.Filter)
+            and isinstance(node.this, exp.Count)
+            and isinstance(node.this.this, exp.Star)
+            and isinstance(node.expression, exp.Where)
+        ):
+            predicate = node.expression.this
+            if (
+                isinstance(predicate, exp.Is)
+                and isinstance(predicate.this, exp.Column)
+                and isinstance(predicate.expression, exp.Null)
+            ):  # NULLs of a column: every row minus its values
+                return exp.Sub(
+                    this=exp.Count(this=exp.Star()), expression=exp.Count(this=predicate.this.copy())
+                )
+            count = exp.CountIf(this=predicate.copy())
+            return exp.Coalesce(this=count, expressions=[exp.Literal.number(0)])
+        return node
+
+    return expression.transform(rewrite)
 
 
 def explain(plan: CheckPlan, compiled: CompiledPlan, dialect: str) -> str:

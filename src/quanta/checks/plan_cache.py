@@ -21,7 +21,6 @@ in Python after the query), so the run time is not part of the key.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -29,15 +28,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quanta.checks.rules.base import Outcome
-from quanta.usercache import cache_dir, write_atomic
+from quanta.usercache import cache_dir, read_entry, source_fingerprint, write_entry
 
 if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.compiler import CompiledPlan
     from quanta.checks.plan import CheckPlan
     from quanta.checks.rules.base import Binding
 
+#: The column of every fused query holding the object's row count (``COUNT(*)``).
+ROWS_ALIAS = "quanta_rows"
 #: Bumped when the stored form changes.
-FORMAT = 1
+FORMAT = 2
 #: Sub-folder of the per-user cache folder.
 FOLDER = "check-plans"
 #: Entries kept; the oldest beyond this are removed when a new one is written.
@@ -128,18 +129,18 @@ def rendered_plan(plan: CheckPlan, bindings: dict[str, Binding], dialect: str, c
     Returns:
         The rendered plan; ``cached`` says whether it came from the cache.
     """
-    folder = cache_dir()
-    key = plan_key(plan, bindings, dialect) if folder is not None else None
-    entry = folder / FOLDER / f"{key}.json" if folder is not None and key else None
-    if entry is not None:
-        found = _read(entry, key)
+    root = cache_dir()
+    key = plan_key(plan, bindings, dialect) if root is not None else None
+    folder = root / FOLDER if root is not None and key else None
+    if folder is not None and key:
+        found = _read(folder, key)
         if found is not None:
             return found
     from quanta.checks.compiler import compile_plan
 
     rendered = render(compile_plan(plan, bindings, dialect, context), dialect)
-    if entry is not None:
-        _write(entry, key, rendered)
+    if folder is not None and key:
+        _write(folder, key, rendered)
     return rendered
 
 
@@ -178,13 +179,6 @@ def _code_fingerprint() -> str:
     files = sorted(here.rglob("*.py"))
     engine = here.parent / "engine"
     files += [engine / "base.py", engine / "types.py"]
-    stats = []
-    for path in files:
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        stats.append(f"{path.relative_to(here.parent)}:{info.st_size}:{info.st_mtime_ns}")
     spec = importlib.util.find_spec("sqlglot")
     sqlglot_version = "none"
     if spec is not None and spec.origin:
@@ -195,42 +189,28 @@ def _code_fingerprint() -> str:
             from importlib.metadata import version
 
             sqlglot_version = version("sqlglot")
-    _FINGERPRINT.append(f"{quanta.__version__}|{sqlglot_version}|{'|'.join(stats)}")
+    _FINGERPRINT.append(f"{quanta.__version__}|{sqlglot_version}|{source_fingerprint(files)}")
     return _FINGERPRINT[0]
 
 
-def _read(path: Path, key: str) -> RenderedPlan | None:
+def _read(folder: Path, key: str) -> RenderedPlan | None:
+    stored = read_entry(folder, key, FORMAT)
+    if stored is None:
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("key") != key:
-            return None
-        return RenderedPlan.from_json(data["plan"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return RenderedPlan.from_json(stored)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def _write(path: Path, key: str, rendered: RenderedPlan) -> None:
+def _write(folder: Path, key: str, rendered: RenderedPlan) -> None:
     try:
-        text = json.dumps({"format": FORMAT, "key": key, "plan": rendered.to_json()})
-        if RenderedPlan.from_json(json.loads(text)["plan"]).settled != rendered.settled:
+        stored = json.loads(json.dumps(rendered.to_json()))
+        if RenderedPlan.from_json(stored).settled != rendered.settled:
             return  # an outcome JSON cannot carry exactly (e.g. a tuple value): do not cache it
+        write_entry(folder, key, FORMAT, stored, max_entries=MAX_ENTRIES)
     except (KeyError, TypeError, ValueError):
         return
-    if write_atomic(path, text):
-        _prune(path.parent)
-
-
-def _prune(folder: Path) -> None:
-    """Remove the oldest entries beyond :data:`MAX_ENTRIES`."""
-    try:
-        entries = [(entry.stat().st_mtime_ns, entry) for entry in folder.glob("*.json")]
-    except OSError:
-        return
-    if len(entries) <= MAX_ENTRIES:
-        return
-    for _, entry in sorted(entries)[: len(entries) - MAX_ENTRIES]:
-        with contextlib.suppress(OSError):
-            entry.unlink()
 
 
 def _text(value: Any) -> str:

@@ -89,6 +89,8 @@ class CheckResult:
 
 
 _FIELDS = tuple(f.name for f in fields(CheckResult))
+#: Exact types :func:`_jsonable` passes through unchanged (a float may be NaN: it is checked below).
+_PLAIN = frozenset({str, int, bool})
 
 
 @dataclass(slots=True)
@@ -284,6 +286,8 @@ def _group(results: Iterable[CheckResult], key: Any) -> list[tuple[str, list[Che
 
 
 def _jsonable(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:  # most values: returned as they are, checked first
+        return value
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -7,9 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from quanta.checks.compiler import ROWS_ALIAS
 from quanta.checks.plan import Check, CheckPlan
-from quanta.checks.plan_cache import rendered_plan
+from quanta.checks.plan_cache import ROWS_ALIAS, rendered_plan
 from quanta.checks.report import CheckResult, TestReport
 from quanta.checks.rules import rule
 from quanta.checks.rules.base import Binding, Outcome

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import typer
@@ -36,13 +36,14 @@ def actor(svc: AccessService, name: str | None) -> PrincipalRef:
 
 def parse_date(text: str | None, option: str) -> datetime | None:
     """Parse an ISO date or timestamp given on the command line (UTC when no zone is given)."""
+    from quanta.spec.sunset import parse_moment
+
     if text is None:
         return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date: use YYYY-MM-DD or an ISO timestamp") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = parse_moment(text)
+    if moment is None:
+        raise UsageError(f"{option} {text!r} is not a date: use YYYY-MM-DD or an ISO timestamp")
+    return moment
 
 
 def check_format(value: str, allowed: tuple[str, ...]) -> str:

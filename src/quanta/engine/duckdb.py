@@ -30,7 +30,8 @@ class DuckDBEngine:
             (default: ``$QUANTA_DUCKDB_MEMORY_LIMIT``, else DuckDB's 80 % of RAM).
         temp_directory: where spilled data goes (default: ``$QUANTA_DUCKDB_TEMP_DIRECTORY``, else
             DuckDB's own, next to the database or in ``.tmp``).
-        threads: number of worker threads (default: ``$QUANTA_DUCKDB_THREADS``, else all cores).
+        threads: number of worker threads (default: ``$QUANTA_DUCKDB_THREADS``, else all cores; see
+            :meth:`use_one_thread_if_small`).
         connection: an existing ``duckdb.DuckDBPyConnection`` to use instead of opening one (the engine
             does not close a connection it did not open).
 
@@ -44,6 +45,9 @@ class DuckDBEngine:
     dialect = "duckdb"
     CAN_REGISTER: ClassVar[bool] = True
     PUSHES_DOWN: ClassVar[bool] = False
+    #: Local input files smaller than this together (bytes on disk) are read on one thread by
+    #: :meth:`use_one_thread_if_small` (about half a million rows of flights as Parquet).
+    SMALL_INPUT_BYTES: ClassVar[int] = 8 * 1024 * 1024
 
     def __init__(
         self,
@@ -58,8 +62,11 @@ class DuckDBEngine:
         import duckdb
 
         self._owned = connection is None
+        #: Bytes on disk of the local files registered so far; ``None`` once data of unknown size is.
+        self._input_bytes: int | None = 0
         if connection is not None:
             self.connection = connection
+            self._threads_chosen = True  # the caller's connection keeps its own settings
         else:
             import os
 
@@ -68,6 +75,7 @@ class DuckDBEngine:
             threads = threads or (
                 int(os.environ["QUANTA_DUCKDB_THREADS"]) if os.environ.get("QUANTA_DUCKDB_THREADS") else None
             )
+            self._threads_chosen = bool(threads)
             config: dict[str, Any] = {}
             if memory_limit:
                 config["memory_limit"] = str(memory_limit)
@@ -80,6 +88,9 @@ class DuckDBEngine:
             except duckdb.Error as error:
                 raise ConnectionFailed(f"cannot open DuckDB database {database}: {error}") from error
         self._attached = 0
+        # What this engine created that outlives a connection (views, tables, attached databases), so a
+        # pooled database can be cleaned without scanning its catalog; None once unknown SQL ran.
+        self._created: list[tuple[str, str]] | None = []
 
     # -- protocol -----------------------------------------------------------------------------------
 
@@ -99,6 +110,7 @@ class DuckDBEngine:
         if isinstance(source, str | Path):
             self.register_file(name, source, **options)
             return
+        self._input_bytes = None  # Arrow data or a relation: its size is not known here
         import duckdb
 
         if isinstance(source, duckdb.DuckDBPyRelation):
@@ -162,8 +174,75 @@ class DuckDBEngine:
         return {name: from_duckdb(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
 
     def execute(self, sql: str) -> None:
-        """Run ``sql`` and discard its result."""
+        """Run ``sql`` and discard its result (what it creates is no longer tracked, see :meth:`created`)."""
+        self._created = None
         self.connection.execute(sql)
+
+    def use_one_thread_if_small(self) -> bool:
+        """Run the following queries on one thread when the data registered is small.
+
+        Applies when the engine opened its own connection without a thread count (no ``threads``
+        argument, no ``$QUANTA_DUCKDB_THREADS``) and everything registered so far is local CSV, Parquet
+        or JSON files smaller than :attr:`SMALL_INPUT_BYTES` together. A scan that small takes about a
+        tenth of a second on one core; DuckDB splits it by row group, so a second thread saves a few
+        hundredths of a second of wall time at best on an idle machine and costs more CPU time than that
+        (each thread builds its own hash tables for distinct counts, which are then merged), and on a
+        busy machine it is slower in wall time too. ``quanta test`` calls it once the contract's objects
+        are registered; the results are the same with any number of threads.
+
+        Returns:
+            Whether the thread count was set to one.
+        """
+        if self._threads_chosen or self._input_bytes is None or self._input_bytes >= self.SMALL_INPUT_BYTES:
+            return False
+        self.connection.execute("SET threads = 1")
+        return True
+
+    def _count_input(self, fmt: str, text: str) -> None:
+        """Add the size of the local file(s) ``text`` to :attr:`_input_bytes` (unknown for other kinds)."""
+        if self._input_bytes is None:
+            return
+        if fmt not in ("csv", "parquet", "json", "ndjson", "jsonl") or "://" in text:
+            self._input_bytes = None
+            return
+        import glob
+
+        paths = (
+            [Path(p) for p in glob.glob(text, recursive=True)]
+            if any(ch in text for ch in "*?[")
+            else [Path(text)]
+        )
+        try:
+            if any(path.is_dir() for path in paths):
+                self._input_bytes = None
+                return
+            self._input_bytes += sum(path.stat().st_size for path in paths)
+        except OSError:
+            self._input_bytes = None
+
+    def created(self) -> list[tuple[str, str]] | None:
+        """The objects this engine created in the database, in creation order, when they are all known.
+
+        Returns:
+            ``(kind, name)`` pairs, kind ``"VIEW"``, ``"TABLE"`` or ``"DATABASE"`` (attached), or ``None``
+            once SQL the engine did not write itself ran (:meth:`execute`, :meth:`lose_track`): the
+            caller must then look in the catalog. Objects of :meth:`register` that live on the connection
+            only (Arrow data) are not listed: they go with it.
+        """
+        return None if self._created is None else list(self._created)
+
+    def lose_track(self) -> None:
+        """Say that code outside this engine used its connection (a Python transform's ``connection``)."""
+        self._created = None
+
+    def _run(self, kind: str, name: str, sql: str) -> None:
+        """Run a statement of this engine's own that creates ``name``, and remember it."""
+        self.connection.execute(sql)
+        self._note(kind, name)
+
+    def _note(self, kind: str, name: str) -> None:
+        if self._created is not None:
+            self._created.append((kind, name))
 
     def close(self) -> None:
         """Close the connection if this engine opened it."""
@@ -208,7 +287,9 @@ class DuckDBEngine:
         ).fetchall()
         self.connection.unregister(name)  # Arrow data and relations registered by register(); no-op else
         kind = "TABLE" if found else "VIEW"
-        self.execute(exp.Drop(tables=[table_expression(name)], kind=kind, exists=True).sql("duckdb"))
+        self.connection.execute(
+            exp.Drop(tables=[table_expression(name)], kind=kind, exists=True).sql("duckdb")
+        )
 
     # -- readers ------------------------------------------------------------------------------------
 
@@ -249,6 +330,7 @@ class DuckDBEngine:
         remote = fmt == "delta" and "://" in text and not text.startswith("file://")
         if not remote and not any(ch in text for ch in "*?[") and not Path(text).exists():
             raise UsageError(f"data file {text} does not exist; check the server path or --data")
+        self._count_input(fmt, text)
         try:
             if fmt == "csv":
                 kwargs: dict[str, Any] = {}
@@ -257,10 +339,13 @@ class DuckDBEngine:
                 if delimiter:
                     kwargs["delimiter"] = delimiter
                 self.connection.read_csv(text, **kwargs).create_view(name, replace=True)
+                self._note("VIEW", name)
             elif fmt == "parquet":
                 self.connection.read_parquet(text).create_view(name, replace=True)
+                self._note("VIEW", name)
             elif fmt in ("json", "ndjson", "jsonl"):
                 self.connection.read_json(text).create_view(name, replace=True)
+                self._note("VIEW", name)
             elif fmt == "delta":
                 self._register_delta(name, text, version, storage_options, remote)
             elif fmt == "duckdb":
@@ -294,6 +379,7 @@ class DuckDBEngine:
                 pass
             else:
                 self.connection.read_parquet(files).create_view(name, replace=True)
+                self._note("VIEW", name)
                 return
         from deltalake import DeltaTable
 
@@ -310,7 +396,7 @@ class DuckDBEngine:
             exists=False,
             expressions=[exp.AttachOption(this=exp.var("READ_ONLY"))],
         )
-        self.execute(attach.sql("duckdb"))
+        self._run("DATABASE", alias, attach.sql("duckdb"))
         parts = (alias, schema or "main", table)
         self._create_view(name, exp.select("*").from_(table_expression(parts)))
 
@@ -341,7 +427,7 @@ class DuckDBEngine:
                     replace=True,
                     expression=exp.select("*").from_(table_expression(staging)),
                 )
-                self.execute(create.sql("duckdb"))
+                self._run("TABLE", name, create.sql("duckdb"))
             finally:
                 self.connection.unregister(staging)
         finally:
@@ -351,7 +437,7 @@ class DuckDBEngine:
         from sqlglot import exp
 
         create = exp.Create(this=table_expression(name), kind="VIEW", replace=True, expression=select)
-        self.execute(create.sql("duckdb"))
+        self._run("VIEW", name, create.sql("duckdb"))
 
 
 def _sqlite_reader(cursor: Any, batch_rows: int = 50_000) -> pa.RecordBatchReader:

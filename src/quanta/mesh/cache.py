@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from quanta.spec.doccache import from_stored, stored_form
 from quanta.spec.loader import LoadedYaml, load_yaml
 
 CACHE_FILE = ".quanta/cache/documents.json"
@@ -51,21 +52,15 @@ class DocumentCache:
         raw = file.read_bytes()
         key = f"{file}\0{hashlib.sha256(raw).hexdigest()}"
         entry = self._old.get(key)
-        if entry is not None:
+        found = None if entry is None else from_stored(entry, file)
+        if found is not None:
             self._new[key] = entry
-            positions = {tuple(path): (line, column) for path, line, column in entry["positions"]}
-            return LoadedYaml(data=entry["data"], file=str(file), positions=positions)
+            return found
         loaded = load_yaml(raw, filename=str(file))
         self._dirty = True
-        if not loaded.warnings:
-            entry = {
-                "data": loaded.data,
-                "positions": [
-                    [list(path), line, column] for path, (line, column) in loaded.positions.items()
-                ],
-            }
-            if json.loads(json.dumps(entry["data"])) == loaded.data:  # only what JSON keeps exactly
-                self._new[key] = entry
+        entry = stored_form(loaded)
+        if entry is not None:
+            self._new[key] = entry
         return loaded
 
     def save(self) -> None:

@@ -82,7 +82,7 @@ class Registry(StateWrites, RegistryReader):
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("events")})
             session.info["quanta_events_locked"] = True
         values = {"type": type_, "product": product, "payload": jsonable(payload), "created_at": m.utcnow()}
-        session.execute(insert(m.Event).values(**values))
+        session.execute(insert(m.Event.__table__).values(**values))  # Core: no ORM bulk-insert machinery
 
     def _insert_ignore(self, session: Session, model: type, values: dict[str, Any]) -> None:
         """INSERT ... ON CONFLICT DO NOTHING (both dialects), so concurrent builders never collide."""
@@ -90,7 +90,7 @@ class Registry(StateWrites, RegistryReader):
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        session.execute(insert(model).values(**values).on_conflict_do_nothing())
+        session.execute(insert(model.__table__).values(**values).on_conflict_do_nothing())
 
     # -- products -------------------------------------------------------------------------------------
 

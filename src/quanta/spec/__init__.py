@@ -8,13 +8,40 @@ Everything above this layer reads contracts and products through it:
   user's mistake);
 * :func:`lint_paths` lints files and folders, mesh references included.
 
+The names are imported on first use (PEP 562), so importing one module of this package (say
+:mod:`quanta.spec.documents` for ``quanta test``) does not import the YAML parser, the linter and the
+normaliser with it. Only :func:`validate` and :func:`is_valid` are imported here, because the function
+``validate`` shares its name with the module :mod:`quanta.spec.validate` (which imports its own
+dependencies when it runs): importing that submodule later would otherwise rebind the package's
+``validate`` to the module.
+
 See ``docs/standards.md``.
 """
 
-from quanta.spec.documents import Contract, Document, Product, load_contract, load_product
-from quanta.spec.lint import LintResult, lint_paths
-from quanta.spec.normalize import Rewrite, normalize_contract
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from quanta.spec.validate import is_valid, validate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from quanta.spec.documents import Contract, Document, Product, load_contract, load_product
+    from quanta.spec.lint import LintResult, lint_paths
+    from quanta.spec.normalize import Rewrite, normalize_contract
+
+#: Public name -> the module of this package that defines it.
+_LAZY: dict[str, str] = {
+    "Contract": "quanta.spec.documents",
+    "Document": "quanta.spec.documents",
+    "Product": "quanta.spec.documents",
+    "load_contract": "quanta.spec.documents",
+    "load_product": "quanta.spec.documents",
+    "LintResult": "quanta.spec.lint",
+    "lint_paths": "quanta.spec.lint",
+    "Rewrite": "quanta.spec.normalize",
+    "normalize_contract": "quanta.spec.normalize",
+}
 
 __all__ = [
     "Contract",
@@ -29,3 +56,17 @@ __all__ = [
     "normalize_contract",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name of the package on first use (PEP 562) and keep it as a module attribute."""
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quanta.spec.loader import LoadedYaml, load_yaml
-from quanta.spec.normalize import Rewrite
+
+if TYPE_CHECKING:  # pragma: no cover
+    from quanta.spec.normalize import Rewrite
 
 
 class Document:
@@ -193,13 +195,19 @@ def _moved_positions(loaded: LoadedYaml, rewrites: list[Rewrite]) -> dict:
     return positions
 
 
-def load_contract(source: str | bytes | os.PathLike[str], *, lenient: bool = False) -> Contract:
+def load_contract(
+    source: str | bytes | os.PathLike[str], *, lenient: bool = False, cache: bool = False
+) -> Contract:
     """Load an ODCS data contract from a file or YAML text.
 
     Args:
         source: a path (``Path`` or a one-line ``str`` naming an existing file), or YAML text/bytes.
         lenient: repair copy-paste damage and normalise older and book forms to ODCS v3.1.0, recording
             every rewrite in :attr:`Contract.rewrites` (see ``docs/standards.md``).
+        cache: read a file through the per-user cache of parsed documents
+            (:mod:`quanta.spec.doccache`: no YAML parser on an unchanged file). Block scalars then come
+            back as plain ``str`` (same text, YAML style not kept): leave it off to write the contract
+            back as YAML.
 
     Returns:
         The contract. It is not validated: call :func:`quanta.spec.validate` for diagnostics.
@@ -208,6 +216,10 @@ def load_contract(source: str | bytes | os.PathLike[str], *, lenient: bool = Fal
         SpecError: the input is not one safe YAML mapping (the diagnostics give file, line, column, path).
     """
     loadable, path = resolve_source(source)
+    if cache and isinstance(loadable, Path):
+        from quanta.spec.doccache import load_yaml_cached
+
+        return contract_from(load_yaml_cached(loadable, lenient=lenient), path, lenient=lenient)
     return contract_from(load_yaml(loadable, lenient=lenient), path, lenient=lenient)
 
 

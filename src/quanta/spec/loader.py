@@ -1,7 +1,7 @@
 """Safe, bounded YAML loading with source positions for every JSON path.
 
 ruamel.yaml (with its libyaml-based C parser when installed, its pure-Python parser otherwise) turns the
-text into YAML events; this module builds plain ``dict``/``list``/scalar data from those events with an
+text into YAML events (imported when something is loaded, so :class:`LoadedYaml` costs no YAML import); this module builds plain ``dict``/``list``/scalar data from those events with an
 explicit stack, so it can enforce limits a generic loader does not: nesting depth, alias expansion, input
 size, duplicate keys, and only the YAML core tags (``!!python/object`` and other language tags are refused).
 It records the 1-based line and column of every node so that every diagnostic can point at the file.
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from quanta.errors import Diagnostic, SpecError
-from quanta.spec.yaml_events import EventBuilder, load_error, parser_factory, summary_of
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """Refuse inputs larger than this many bytes (20 MiB), unless the caller passes another limit."""
@@ -74,6 +73,8 @@ class LoadedYaml:
 
 
 def _decode(raw: bytes, filename: str | None) -> str:
+    from quanta.spec.yaml_events import load_error
+
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -93,6 +94,8 @@ def _copy_paste_damage(text: str, filename: str | None, lenient: bool) -> tuple[
     """Find (strict) or repair (lenient) non-breaking spaces used as indentation or after ``key:``."""
     if _NBSP not in text:
         return text, []
+    from quanta.spec.yaml_events import summary_of
+
     found: list[Diagnostic] = []
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
@@ -134,6 +137,8 @@ def _copy_paste_damage(text: str, filename: str | None, lenient: bool) -> tuple[
 
 
 def _syntax_error(error: Exception, text: str, filename: str | None) -> SpecError:
+    from quanta.spec.yaml_events import load_error
+
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     line = column = None
@@ -185,6 +190,8 @@ def load_yaml(
             YAML, duplicate key, unsafe tag, too deep, alias bomb, tabs, strict copy-paste damage). Its
             diagnostics carry the file, line, column and JSON path.
     """
+    from quanta.spec.yaml_events import EventBuilder, load_error, parser_factory
+
     if isinstance(source, Path):
         filename = filename or str(source)
         try:

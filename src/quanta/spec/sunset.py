@@ -41,21 +41,37 @@ def sla_value(contract: Any, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def parse_moment(value: str | None) -> datetime | None:
-    """An ISO 8601 date or date-time (``2030-01-01``, ``2030-01-01T04:00:00.000Z``) as an aware UTC time.
+def parse_moment(value: Any) -> datetime | None:
+    """An ISO 8601 date or date-time as an aware UTC time: the one reading of dates Quanta has.
+
+    Accepts ``2030-01-01`` (midnight UTC), ``2030-01-01T04:00:00.000Z``, an offset such as
+    ``+02:00`` (converted to UTC), a time without a zone (taken as UTC), and the ``date``/``datetime``
+    objects YAML loaders give for unquoted dates.
+
+    Args:
+        value: the text or object, or ``None``.
 
     Returns:
-        ``None`` when ``value`` is empty or not ISO 8601 (an SLA the platform cannot evaluate).
+        ``None`` when ``value`` is empty or not ISO 8601 (callers turn that into their own error, or an SLA
+        the platform cannot evaluate).
+
+    Source: ISO 8601-1:2019 extended format, as Python's ``datetime.fromisoformat`` reads it.
     """
-    if not value:
+    if value is None or value == "":
         return None
-    try:
-        moment = datetime.fromisoformat(str(value).strip())
-    except ValueError:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
         try:
-            moment = datetime.combine(date.fromisoformat(str(value).strip()), datetime.min.time())
+            moment = datetime.fromisoformat(text)
         except ValueError:
-            return None
+            try:
+                moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+            except ValueError:
+                return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

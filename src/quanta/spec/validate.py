@@ -2,6 +2,9 @@
 
 :func:`validate` never raises for a user's mistake: it returns every problem as a
 :class:`~quanta.errors.Diagnostic` with code, message, JSON path, line, column and file.
+
+The catalog of schemas and the semantic rules are imported when a document is validated, not with this
+module: :mod:`quanta.spec` imports it eagerly (its ``validate`` function shares the module's name).
 """
 
 from __future__ import annotations
@@ -9,9 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from quanta.errors import Diagnostic
-from quanta.spec.catalog import CURRENT, LEGACY, STANDARD, supported_kinds, supported_versions
 from quanta.spec.paths import format_path
-from quanta.spec.rules import run_rules
 
 if TYPE_CHECKING:
     from quanta.spec.documents import Document
@@ -35,6 +36,8 @@ def check_kind_and_version(document: Document) -> list[Diagnostic]:
     Returns:
         Errors naming the supported kinds or versions; a warning for a legacy version.
     """
+    from quanta.spec.catalog import CURRENT, LEGACY, STANDARD, supported_kinds, supported_versions
+
     std = STANDARD[document.kind]
     found: list[Diagnostic] = []
     kind = document.data.get("kind")
@@ -94,6 +97,8 @@ def validate(document: Document, *, known_objects: dict[str, set[str]] | None = 
     Returns:
         Diagnostics in document order within each stage; errors make the document invalid, warnings do not.
     """
+    from quanta.spec.catalog import STANDARD
+    from quanta.spec.rules import run_rules
     from quanta.spec.schema_validation import validator_for
 
     std = STANDARD[document.kind]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from quanta.spec.rules._base import (
     Finding,
     PathTuple,
 )
+from quanta.spec.sunset import parse_moment
 
 _LIFECYCLE = {
     "generalavailability": "generalAvailability",
@@ -33,7 +34,7 @@ def check_sla_dates(data: dict[str, Any]) -> Iterator[Finding]:
         name = _LIFECYCLE.get(sla["property"].replace("_", "").lower())
         if name is None:
             continue
-        when = _parse_date(sla.get("value"))
+        when = parse_moment(sla.get("value"))
         if when is None:
             yield Finding(
                 "odcs.sla-dates",
@@ -58,20 +59,3 @@ def check_sla_dates(data: dict[str, Any]) -> Iterator[Finding]:
                     f"{first} ({a.date()}) must come {relation} {second} ({b.date()})",
                     found[second][1],
                 )
-
-
-def _parse_date(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=None) - (parsed.utcoffset() or _ZERO)
-
-
-_ZERO = datetime(2000, 1, 1) - datetime(2000, 1, 1)

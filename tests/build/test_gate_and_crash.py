@@ -117,6 +117,7 @@ def test_kill_minus_nine_at_random_moments_leaves_every_table_at_its_last_commit
                 delay,
             )
     final = quanta("build", "--format", "json", cwd=root)
+    assert final.returncode == 0 and final.stdout.strip(), (final.returncode, final.stderr, seed, delays)
     document = json.loads(final.stdout)
     assert document["products"], final.stderr
     _consistent(root)

@@ -140,3 +140,27 @@ def test_quanta_serve_parses_http_with_httptools():
     config = uvicorn.Config(app, host="127.0.0.1", port=0)
     config.load()
     assert config.http_protocol_class is HttpToolsProtocol
+
+
+def _read_with_urllib(server: str, token: str) -> pa.Table:
+    """The client docs/marketplace.md shows: pyarrow reads the standard library's response as a file."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{server}{PORT}?format=arrow", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return pa.ipc.open_stream(response).read_all()
+
+
+def test_the_documented_client_reads_masked_and_unmasked_streams_with_one_schema(big, server):
+    masked = _read_with_urllib(server, big.tokens["carl"])  # the analyst: crew_email is masked
+    plain = _read_with_urllib(server, big.tokens["olga"])  # the owner sees every value: no DuckDB pass
+    assert masked.num_rows == plain.num_rows == ROWS + 4
+    assert masked.schema.equals(plain.schema)
+    assert all(e is None or "@" not in e for e in masked.column("crew_email").to_pylist())
+    emails = plain.column("crew_email").to_pylist()
+    assert sum(1 for e in emails if e and "@" in e) >= ROWS
+    assert (
+        plain.sort_by("flight_id").column("flight_id").equals(masked.sort_by("flight_id").column("flight_id"))
+    )

@@ -9,25 +9,17 @@ The public Python API is imported lazily so that ``import quanta`` (and ``quanta
 
 from __future__ import annotations
 
-from typing import Any
+from quanta.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "test_contract": ("quanta.checks.api", "test_contract"),
-    "connect": ("quanta.access.session", "connect"),
-    "Mesh": ("quanta.facade", "Mesh"),
+    "test_contract": "quanta.checks.api",
+    "connect": "quanta.access.session",
+    "Mesh": "quanta.facade",
 }
 
 __all__ = ["Mesh", "__version__", "connect", "test_contract"]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public API on first use (PEP 562)."""
-    try:
-        module_name, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'quanta' has no attribute {name!r}") from None
-    import importlib
-
-    return getattr(importlib.import_module(module_name), attribute)
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

@@ -14,8 +14,7 @@ See ``docs/access-control.md``.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from quanta.lazy import lazy_exports
 
 _EXPORTS = {
     "AccessService": "quanta.access.service",
@@ -44,10 +43,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    """Import the public API on first use (PEP 562)."""
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'quanta.access' has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())

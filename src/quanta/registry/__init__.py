@@ -10,8 +10,9 @@ SQLAlchemy is imported only when one of these names is first used, so ``quanta -
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from quanta.lazy import lazy_exports
 
 _EXPORTS = {
     "open_registry": "quanta.registry.open",
@@ -103,10 +104,4 @@ if TYPE_CHECKING:
     from quanta.registry.writer import Registry
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'quanta.registry' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())

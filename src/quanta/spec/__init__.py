@@ -20,9 +20,9 @@ See ``docs/standards.md``.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from quanta.lazy import lazy_exports
 from quanta.spec.validate import is_valid, validate
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,14 +58,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name of the package on first use (PEP 562) and keep it as a module attribute."""
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

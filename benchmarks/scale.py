@@ -258,18 +258,27 @@ def write_mesh(
         head + body + "    properties:\n" + _lineitem_properties(True), encoding="utf-8"
     )
 
-    contracts = product(
+    def derived(
+        name: str,
+        title: str,
+        description: str,
+        sql: str,
+        purpose: str,
+        properties: list[str],
+        quality: str = "",
+    ) -> None:
+        """A product reading the gated line items, with its output contract."""
+        contracts = product(name, title, description, "lineitem", "sales.lineitem.lineitem", sql)
+        head = CONTRACT_HEAD.format(id=f"sales.{name}.{name}", name=name, purpose=purpose)
+        body = f"schema:\n  - name: {name}\n    physicalType: table\n{quality}    properties:\n"
+        (contracts / f"{name}.odcs.yaml").write_text(head + body + "".join(properties), encoding="utf-8")
+
+    derived(
         "order_totals",
         "Order totals",
         "One row per order.",
-        "lineitem",
-        "sales.lineitem.lineitem",
         ORDER_TOTALS_SQL,
-    )
-    head = CONTRACT_HEAD.format(
-        id="sales.order_totals.order_totals", name="order_totals", purpose="Per order."
-    )
-    properties = "".join(
+        "Per order.",
         [
             _property("orderkey", "integer", "primaryKey: true\n        primaryKeyPosition: 1"),
             _property("lines", "integer", "logicalTypeOptions: {minimum: 1, maximum: 7}"),
@@ -278,23 +287,14 @@ def write_mesh(
             _property("net_revenue", "number", "logicalTypeOptions: {minimum: 0}"),
             _property("first_ship_date", "date"),
             _property("last_ship_date", "date"),
-        ]
+        ],
     )
-    body = "schema:\n  - name: order_totals\n    physicalType: table\n    properties:\n" + properties
-    (contracts / "order_totals.odcs.yaml").write_text(head + body, encoding="utf-8")
-
-    contracts = product(
+    derived(
         "revenue_summary",
         "Revenue summary",
         "Revenue per ship year, return flag and line status.",
-        "lineitem",
-        "sales.lineitem.lineitem",
         REVENUE_SQL,
-    )
-    head = CONTRACT_HEAD.format(
-        id="sales.revenue_summary.revenue_summary", name="revenue_summary", purpose="Revenue."
-    )
-    properties = "".join(
+        "Revenue.",
         [
             _property("ship_year", "integer", "primaryKey: true\n        primaryKeyPosition: 1"),
             _property("return_flag", "string", "primaryKey: true\n        primaryKeyPosition: 2"),
@@ -303,12 +303,9 @@ def write_mesh(
             _property("quantity", "number"),
             _property("net_revenue", "number"),
             _property("charged", "number"),
-        ]
+        ],
+        quality="    quality:\n      - metric: rowCount\n        mustBeGreaterThan: 0\n        severity: error\n",
     )
-    body = "schema:\n  - name: revenue_summary\n    physicalType: table\n"
-    body += "    quality:\n      - metric: rowCount\n        mustBeGreaterThan: 0\n        severity: error\n"
-    body += "    properties:\n" + properties
-    (contracts / "revenue_summary.odcs.yaml").write_text(head + body, encoding="utf-8")
 
 
 def generate(sf: int) -> Path:

@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
+
 MESH = __import__("pathlib").Path(__file__).parent / "mesh"
 
 
@@ -39,3 +41,8 @@ def running(app, *, timeout: float = 20.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+def bearer_client(url: str, token: str, timeout: float = 180) -> httpx.Client:
+    """An HTTP client of the server at ``url`` that authenticates with the bearer ``token``."""
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)

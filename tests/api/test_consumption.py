@@ -6,12 +6,11 @@ import io
 import json
 import time
 
-import httpx
 import pytest
 from fastapi import FastAPI, Request
 
 from tests.api.built import build_mesh
-from tests.api.server import running
+from tests.api.server import bearer_client, running
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +28,10 @@ def server(built):
         yield url
 
 
-def _client(server: str, token: str) -> httpx.Client:
-    return httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=180)
-
-
 def test_request_approve_then_read_masked_rows(built, server):
     import pyarrow as pa
 
-    carl, olga = _client(server, built.tokens["carl"]), _client(server, built.tokens["olga"])
+    carl, olga = bearer_client(server, built.tokens["carl"]), bearer_client(server, built.tokens["olga"])
     port = "/api/v1/products/operations.flights/ports/flights/data"
     assert carl.get(port).status_code == 403, "no agreement yet"
     requested = carl.post(
@@ -92,7 +87,7 @@ def _receiver() -> FastAPI:
 
 
 def test_pause_is_for_owners_refuses_data_and_notifies_subscribers(built, server):
-    carl, rita = _client(server, built.tokens["carl"]), _client(server, built.tokens["rita"])
+    carl, rita = bearer_client(server, built.tokens["carl"]), bearer_client(server, built.tokens["rita"])
     receiver = _receiver()
     with running(receiver) as hook_url:
         subscribed = carl.post(
@@ -120,7 +115,7 @@ def test_pause_is_for_owners_refuses_data_and_notifies_subscribers(built, server
 
 
 def test_events_feed_and_configure(built, server):
-    rita = _client(server, built.tokens["rita"])
+    rita = bearer_client(server, built.tokens["rita"])
     feed = rita.get("/api/v1/events", params={"after": 0, "limit": 1000}).json()
     types = {e["type"] for e in feed["items"]}
     assert {"build.started", "run.finished", "snapshot.published"} <= types
@@ -130,7 +125,7 @@ def test_events_feed_and_configure(built, server):
 
 
 def test_openlineage_events_are_ingested_into_the_event_feed(built, server):
-    carl = _client(server, built.tokens["carl"])
+    carl = bearer_client(server, built.tokens["carl"])
     event = {
         "eventType": "COMPLETE",
         "eventTime": "2026-01-02T03:04:05Z",

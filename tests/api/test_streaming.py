@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from tests.api.built import build_mesh
-from tests.api.server import running
+from tests.api.server import bearer_client, running
 
 PORT = "/api/v1/products/operations.flights/ports/flights/data"
 ROWS = 600_000
@@ -57,17 +57,13 @@ def server(big):
         yield url
 
 
-def _client(server: str, token: str) -> httpx.Client:
-    return httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=300)
-
-
 def _consumed(client: httpx.Client) -> dict:
     usage = client.get("/api/v1/usage", params={"product": "operations.flights"}).json()
     return {r["kind"]: r for r in usage["items"] if r["principal"] == "carl" and r["port"] == "flights"}
 
 
 def test_first_batches_arrive_before_the_server_has_produced_the_result(big, server):
-    carl = _client(server, big.tokens["carl"])
+    carl = bearer_client(server, big.tokens["carl"], timeout=300)
     with carl.stream("GET", PORT, params={"format": "arrow"}) as response:
         assert response.status_code == 200
         assert "x-row-count" not in response.headers, "the count is not known before the rows are read"
@@ -96,7 +92,7 @@ def test_first_batches_arrive_before_the_server_has_produced_the_result(big, ser
 
 
 def test_csv_and_ndjson_stream_with_one_header_and_the_limit(big, server):
-    carl = _client(server, big.tokens["carl"])
+    carl = bearer_client(server, big.tokens["carl"], timeout=300)
     csv = carl.get(PORT, params={"format": "csv", "limit": 70_000}).text.splitlines()
     assert csv[0] == '"flight_id","origin","dep_delay","crew_email"'
     assert len(csv) == 70_001 and csv.count(csv[0]) == 1, "one header for several batches"
@@ -113,7 +109,7 @@ def test_csv_and_ndjson_stream_with_one_header_and_the_limit(big, server):
 
 
 def test_a_client_that_goes_away_stops_the_server_which_counts_the_rows_read_for_it(big, server):
-    carl = _client(server, big.tokens["carl"])
+    carl = bearer_client(server, big.tokens["carl"], timeout=300)
     before = _consumed(carl).get("consume", {"count": 0, "rows": 0})
     with carl.stream("GET", PORT, params={"format": "arrow"}) as response:
         assert response.status_code == 200

@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 
-import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
 from tests.api.built import BuiltMesh, build_mesh
-from tests.api.server import running
+from tests.api.server import bearer_client, running
 from tests.lifecycle.majors import END_OF_LIFE, grant, publish_v2, quanta, set_old_status
 
 pytestmark = pytest.mark.slow
@@ -36,10 +35,6 @@ def _receiver() -> FastAPI:
         return Response(status_code=204)
 
     return app
-
-
-def _client(url: str, token: str) -> httpx.Client:
-    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=180)
 
 
 @contextmanager
@@ -61,7 +56,7 @@ def notified(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuiltMesh, list[
     grant(built.root, "carl")
     receiver = _receiver()
     with running(receiver) as hook, serve(built) as url:
-        carl = _client(url, built.tokens["carl"])
+        carl = bearer_client(url, built.tokens["carl"])
         subscribed = carl.post(
             "/products/operations/flights/observe/events/subscriptions",
             json={"endpoint": f"{hook}/hook", "events": ["contract"]},
@@ -96,7 +91,7 @@ def test_the_subscriber_receives_the_major_change_with_the_consumers_and_dates(n
 def test_a_deprecated_port_is_served_with_deprecation_sunset_and_successor_headers(notified) -> None:
     built, _ = notified
     with serve(built) as url:
-        carl, olga = _client(url, built.tokens["carl"]), _client(url, built.tokens["olga"])
+        carl, olga = bearer_client(url, built.tokens["carl"]), bearer_client(url, built.tokens["olga"])
         data = carl.get(V1, params={"format": "ndjson"})
         assert data.status_code == 200, data.text
         assert len(data.text.splitlines()) == 4
@@ -140,7 +135,7 @@ def test_a_retired_port_is_gone(notified) -> None:
 
 def _check_gone(built: BuiltMesh) -> None:
     with serve(built) as url:
-        carl = _client(url, built.tokens["carl"])
+        carl = bearer_client(url, built.tokens["carl"])
         gone = carl.get(V1)
         assert gone.status_code == 410
         assert "operations.flights.flights is retired (status is retired)" in gone.json()["detail"]

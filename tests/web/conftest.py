@@ -53,6 +53,15 @@ def page():
 PASSWORD = "correct horse battery staple"
 
 
+def sign_in(page, site: str, username: str = "olga", password: str = PASSWORD) -> None:
+    """Sign in on the login page with a local account, in the browser; waits for the home page."""
+    page.goto(site + "/ui/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in with password").click()
+    page.wait_for_url(site + "/")
+
+
 @pytest.fixture()
 def account(site, tmp_path: Path, monkeypatch) -> str:
     """Give team member ``olga`` of the served mesh a local account; returns the site's base URL."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, sign_in
 
 
 def _form_csrf(http: httpx.Client) -> str:
@@ -54,11 +54,7 @@ def test_wrong_password_unknown_user_and_missing_csrf_are_refused(account: str, 
 
 
 def test_password_sign_in_in_the_browser(account: str, page) -> None:
-    page.goto(account + "/ui/login")
-    page.get_by_label("Username").fill("olga")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in with password").click()
-    page.wait_for_url(account + "/")
+    sign_in(page, account)
     page.goto(account + "/ui/dashboard")
     assert page.url == account + "/ui/dashboard"
     assert page.get_by_role("button", name="Sign out").is_visible()

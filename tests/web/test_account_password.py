@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, sign_in
 
 NEW = "a brand new passphrase"
 
@@ -91,11 +91,7 @@ def test_the_api_changes_the_callers_password_and_audits_it(account: str, tmp_pa
 
 
 def test_changing_the_password_in_the_browser(account: str, page) -> None:
-    page.goto(account + "/ui/login")
-    page.get_by_label("Username").fill("olga")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in with password").click()
-    page.wait_for_url(account + "/")
+    sign_in(page, account)
     page.get_by_role("link", name="My account").click()
     page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("New password", exact=True).fill(NEW)

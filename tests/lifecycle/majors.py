@@ -6,16 +6,16 @@ The mesh (``tests/api/mesh``) has ``operations.flights`` publishing port ``fligh
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 
 from tests.api.server import MESH
+from tests.build.conftest import quanta as run_quanta
 
 FLIGHTS = Path("domains/operations/flights")
 ROUTES = Path("domains/operations/route_performance")
@@ -24,16 +24,8 @@ END_OF_LIFE = "2099-12-31T00:00:00Z"
 END_OF_SUPPORT = "2099-06-30T00:00:00Z"
 
 
-def quanta(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the real ``quanta`` CLI in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "quanta.cli.app", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+#: The real ``quanta`` CLI in a subprocess (the build tests' runner), with these tests' time limit.
+quanta = functools.partial(run_quanta, timeout=300)
 
 
 def build_json(root: Path, *args: str) -> tuple[int, dict[str, Any]]:

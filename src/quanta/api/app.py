@@ -54,6 +54,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     from quanta import __version__
     from quanta.api.routers import agreements, data, events, gateway, lineage, products, usage
     from quanta.api.services import build_services
+    from quanta.engine.libraries import import_engine_libraries
     from quanta.errors import QuantaError
 
     settings = settings or ServeSettings.from_env()
@@ -61,6 +62,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Before the first request: request threads must never be the first to import sqlglot or pyarrow
+        # at once (quanta.engine.libraries); it also spares the first consumer the 0.4 s of imports.
+        import_engine_libraries()
         services.start_event_pump()
         yield
         services.close()

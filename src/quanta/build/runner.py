@@ -21,6 +21,7 @@ from quanta.build.events import BuildEvent, ProgressCallback, ignore
 from quanta.build.gate import report_checks
 from quanta.build.results import BuildResult, PortResult, ProductResult, StageFailed, StageResult
 from quanta.build.stages import DATA_STAGES, Resolve, Stage
+from quanta.engine.libraries import import_engine_libraries
 from quanta.mesh import BuildPlan, ProductGraph, ProductSpec, Workspace
 from quanta.mesh.plan import PlannedProduct, lifecycle_dict
 
@@ -156,6 +157,8 @@ class Runner:
         return result
 
     def _run_product(self, key: str) -> ProductResult:
+        # Before any stage: two product threads must never be the first to import sqlglot or pyarrow at once.
+        import_engine_libraries()
         planned, product = _without_retired(self.plan.product(key), self.workspace.products[key])
         run = ProductRun(
             self.workspace,

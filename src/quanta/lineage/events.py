@@ -17,12 +17,12 @@ Example:
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from quanta.lazy import serial_importer
 from quanta.lineage.naming import BUILD_JOB, physical_identifier
 
 if TYPE_CHECKING:
@@ -149,29 +149,15 @@ def column_lineage_from_contract(
     return lineage
 
 
-_CLIENT_IMPORT = threading.Lock()
 _CLIENT_MODULES = ("openlineage.client.event_v2", "openlineage.client.facet_v2", "openlineage.client.serde")
-_client_imported = False
 
+import_client = serial_importer(*_CLIENT_MODULES)
+"""Import the OpenLineage client's event and facet modules once, one thread at a time.
 
-def import_client() -> None:
-    """Import the OpenLineage client's event and facet modules once, one thread at a time.
-
-    A build's worker threads emit their first events at about the same moment. Two threads importing the
-    same package tree for the first time can each find a module the other has only half initialised
-    (an ``ImportError`` of a name that exists), which would lose that run's record; so the first import
-    is serialised, and later calls return at once.
-    """
-    global _client_imported
-    if _client_imported:
-        return
-    with _CLIENT_IMPORT:
-        if not _client_imported:
-            from importlib import import_module
-
-            for name in _CLIENT_MODULES:
-                import_module(name)
-            _client_imported = True
+A build's worker threads emit their first events at about the same moment; the first import is
+serialised (:func:`quanta.lazy.serial_importer`) so no run's record is lost to a half-initialised
+module, and later calls return at once.
+"""
 
 
 def _dataset_facets(ds: Dataset, namespace: str) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def test_a_large_port_streams_in_batches_each_masked_and_filtered(jfk_only, mesh
     expected = sum(1 for i in range(rows) if i % 3 == 0) + DATA[FLIGHTS]["origin"].count("JFK")
     with jfk_only.stream("bob", f"SELECT * FROM {FLIGHTS}") as stream:
         assert stream.schema.names == ["flight", "carrier", "origin", "tailnum", "pilot"]
-        assert stream.masked == {FLIGHTS: ["pilot", "tailnum"]}
+        assert stream.facts.masked == {FLIGHTS: ["pilot", "tailnum"]}
         sizes = []
         for batch in stream:
             sizes.append(batch.num_rows)

@@ -25,6 +25,7 @@ _EXPORTS = {
     "PrincipalRef": "quanta.access.authorizer",
     "Decision": "quanta.access.authorizer",
     "QueryRefused": "quanta.access.guard",
+    "QueryFacts": "quanta.access.enforce",
     "QueryResult": "quanta.access.enforce",
     "QueryStream": "quanta.access.enforce",
     "SnapshotNotFound": "quanta.access.enforce",

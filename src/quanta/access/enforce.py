@@ -24,7 +24,7 @@ statement:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from quanta.access.catalog import UnknownPort
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PolicyStep",
+    "QueryFacts",
     "QueryResult",
     "QueryStream",
     "SnapshotNotFound",
@@ -60,12 +61,11 @@ class SnapshotNotFound(QuantaError):
     """A port has no published snapshot (at the version asked for)."""
 
 
-@dataclass(frozen=True, slots=True)
-class QueryResult:
-    """The result of an enforced query.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueryFacts:
+    """What an enforced query read and on which grounds: the audit's view of one statement.
 
     Attributes:
-        table: the rows (Arrow).
         ports: the ``domain.product.port`` names read.
         columns: per port, the columns exposed to the statement.
         masked: per port, the columns that were masked.
@@ -76,7 +76,6 @@ class QueryResult:
             :mod:`quanta.access.lifecycle`).
     """
 
-    table: pa.Table
     ports: tuple[str, ...]
     columns: dict[str, list[str]] = field(default_factory=dict)
     masked: dict[str, list[str]] = field(default_factory=dict)
@@ -89,6 +88,13 @@ class QueryResult:
     def warnings(self) -> list[str]:
         """One message per deprecated port read."""
         return [d.message for d in self.deprecations]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueryResult(QueryFacts):
+    """The result of an enforced query: every row (``table``, Arrow) and the :class:`QueryFacts`."""
+
+    table: pa.Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,38 +225,13 @@ class QueryStream:
 
     Attributes:
         schema: the Arrow schema of the rows.
-        ports: the ``domain.product.port`` names read.
-        columns: per port, the columns exposed to the statement.
-        masked: per port, the columns that were masked.
-        agreements: ids of the agreements that granted access.
-        statement_hash: SHA-256 of the statement.
-        audit_id: the audit log entry of the decision.
-        deprecations: the deprecated ports read (each warns the consumer; see
-            :mod:`quanta.access.lifecycle`).
+        facts: the ports read, masked columns, agreements and audit entry (:class:`QueryFacts`).
         rows: rows handed out so far.
     """
 
-    def __init__(
-        self,
-        reader: pa.RecordBatchReader,
-        resources: list[Any],
-        *,
-        ports: tuple[str, ...],
-        columns: dict[str, list[str]],
-        masked: dict[str, list[str]],
-        agreements: tuple[str, ...],
-        statement_hash: str,
-        audit_id: int | None,
-        deprecations: tuple[Deprecation, ...] = (),
-    ) -> None:
+    def __init__(self, reader: pa.RecordBatchReader, resources: list[Any], facts: QueryFacts) -> None:
         self.schema: pa.Schema = reader.schema
-        self.deprecations = deprecations
-        self.ports = ports
-        self.columns = columns
-        self.masked = masked
-        self.agreements = agreements
-        self.statement_hash = statement_hash
-        self.audit_id = audit_id
+        self.facts = facts
         self.rows = 0
         self._reader = reader
         self._resources = resources
@@ -309,16 +290,8 @@ def run_query(service: AccessService, principal: PrincipalRef, statement: str) -
     """
     with run_query_stream(service, principal, statement) as stream:
         table = stream.read_all()
-    return QueryResult(
-        table,
-        stream.ports,
-        stream.columns,
-        stream.masked,
-        stream.agreements,
-        stream.statement_hash,
-        stream.audit_id,
-        stream.deprecations,
-    )
+    facts = stream.facts
+    return QueryResult(table=table, **{f.name: getattr(facts, f.name) for f in fields(QueryFacts)})
 
 
 def run_query_stream(
@@ -443,13 +416,15 @@ def run_query_stream(
     return QueryStream(
         reader,
         resources,
-        ports=tuple(columns),
-        columns=columns,
-        masked=masked,
-        agreements=tuple(granted),
-        statement_hash=digest,
-        audit_id=audit_id,
-        deprecations=step.deprecations,
+        QueryFacts(
+            ports=tuple(columns),
+            columns=columns,
+            masked=masked,
+            agreements=tuple(granted),
+            statement_hash=digest,
+            audit_id=audit_id,
+            deprecations=step.deprecations,
+        ),
     )
 
 

@@ -135,7 +135,7 @@ def stream_response(
         media_type=MEDIA[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}.{suffix}"',
-            **lifecycle_headers(stream.deprecations),
+            **lifecycle_headers(stream.facts.deprecations),
         },
     )
 
@@ -198,7 +198,7 @@ def post_query(
     stream = consumption.query(services, caller, body.sql, limit)
 
     def done(rows: int) -> None:
-        for name in stream.ports:
+        for name in stream.facts.ports:
             key, port = name.rsplit(".", 1)
             services.count_use(key, port, caller, "query", rows)
 

@@ -44,8 +44,9 @@ def test_a_partitioned_table_is_read_through_delta_rs_with_its_partition_values(
     uri = str(tmp_path / "p")
     write_deltalake(uri, pa.table({"k": [1, 2, 3], "day": ["mon", "mon", "tue"]}), partition_by=["day"])
 
-    with pytest.raises(NotPlainParquet, match="partitioned"):
+    with pytest.raises(NotPlainParquet, match="partitioned") as refused:
         plain_delta_files(uri)
+    assert refused.value.table.version() == 0  # opened once: the fallback reads through this table
     duck.register_file("p", uri, format="delta")
     # the partition column lives in the Delta log, not in the files: delta-rs adds it back
     assert rows(duck, "SELECT day, sum(k) FROM p GROUP BY day ORDER BY day") == [("mon", 3), ("tue", 3)]

@@ -72,13 +72,28 @@ def _document(process) -> dict:
     return json.loads(process.stdout)
 
 
+def _why_not_published(document: dict) -> dict:
+    """Each product that did not publish: its reason, failed stages and failed blocking checks."""
+    why = {}
+    for product in document["products"]:
+        if product["status"] != "published":
+            checks = [c for port in product["ports"] for c in port["checks"]]
+            checks += [c for source in product["sources"].values() for c in source]
+            why[product["product"]] = {
+                "reason": product["reason"],
+                "stages": [s for s in product["stages"] if s["status"] != "ok"],
+                "checks": [c for c in checks if c["blocking"] and c["status"] in ("failed", "error")],
+            }
+    return why
+
+
 def test_every_table_is_committed_to_the_bucket_with_the_nycflights_row_counts(s3_mesh, s3_env) -> None:
     from deltalake import DeltaTable
 
     root, bucket, _, first, _ = s3_mesh
     document = _document(first)
     statuses = {p["product"]: p["status"] for p in document["products"]}
-    assert set(statuses.values()) == {"published"}, (statuses, first.stderr)
+    assert set(statuses.values()) == {"published"}, (_why_not_published(document), first.stderr)
     options = s3_env.environment() | {"AWS_S3_ALLOW_UNSAFE_RENAME": "true"}
     for table, rows in EXPECTED_ROWS.items():
         uri = f"s3://{bucket}/nycflights/{table}"

@@ -218,18 +218,20 @@ def _snapshot_file(run: ProductRun, key: str, location: str, version: int) -> Pa
     from quanta.engine.parquet_files import NotPlainParquet, plain_delta_files
 
     target = run.staging("_related") / f"{key}.parquet"
-    try:
-        files = [] if storage.is_remote(location) else plain_delta_files(location, version)
-    except NotPlainParquet:
-        files = []
-    if len(files) == 1:
-        return Path(files[0])
-    if files:
-        with pq.ParquetWriter(target, pq.read_schema(files[0])) as writer:
-            for name in files:
-                writer.write_table(pq.read_table(name))
-        return target
-    dataset = storage.read_version(location, version, storage_options=run.storage_options)
+    if storage.is_remote(location):
+        dataset = storage.read_version(location, version, storage_options=run.storage_options)
+    else:
+        try:
+            files = plain_delta_files(location, version)
+        except NotPlainParquet as error:
+            dataset = error.table.to_pyarrow_dataset()  # the table is already open at that version
+        else:
+            if len(files) == 1:
+                return Path(files[0])
+            with pq.ParquetWriter(target, pq.read_schema(files[0])) as writer:
+                for name in files:
+                    writer.write_table(pq.read_table(name))
+            return target
     pq.write_table(dataset.to_table(), target)
     return target
 

@@ -372,18 +372,19 @@ class DuckDBEngine:
         """
         from quanta.engine.parquet_files import NotPlainParquet, plain_delta_files
 
-        if not remote:
+        if remote:
+            from deltalake import DeltaTable
+
+            table = DeltaTable(uri, version=version, storage_options=storage_options)
+        else:
             try:
                 files = plain_delta_files(uri, version, storage_options)
-            except NotPlainParquet:
-                pass
+            except NotPlainParquet as error:
+                table = error.table  # already open at that version
             else:
                 self.connection.read_parquet(files).create_view(name, replace=True)
                 self._note("VIEW", name)
                 return
-        from deltalake import DeltaTable
-
-        table = DeltaTable(uri, version=version, storage_options=storage_options)
         self.connection.register(name, table.to_pyarrow_dataset())
 
     def _register_duckdb_file(self, name: str, path: str, table: str, schema: str | None) -> None:

@@ -14,13 +14,23 @@ Source: Delta Lake transaction protocol, "Reader Requirements" and "Table Featur
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 #: Reader features that do not change which rows or columns a version's Parquet files hold.
 PLAIN_READER_FEATURES = frozenset({"timestampNtz", "v2Checkpoint", "vacuumProtocolCheck"})
 
 
 class NotPlainParquet(Exception):
-    """A Delta version cannot be read as its bare Parquet files (the message says which feature)."""
+    """A Delta version cannot be read as its bare Parquet files (the message says which feature).
+
+    Attributes:
+        table: the ``deltalake.DeltaTable`` already opened at that version, so the caller's fallback
+            (delta-rs's Arrow dataset) does not read the log a second time.
+    """
+
+    def __init__(self, message: str, table: Any) -> None:
+        super().__init__(message)
+        self.table = table
 
 
 def plain_delta_files(
@@ -46,15 +56,15 @@ def plain_delta_files(
 
     table = DeltaTable(uri, version=version, storage_options=storage_options)
     if table.metadata().partition_columns:
-        raise NotPlainParquet(f"Delta table {uri} is partitioned")
+        raise NotPlainParquet(f"Delta table {uri} is partitioned", table)
     protocol = table.protocol()
     features = set(protocol.reader_features or ())
     if protocol.min_reader_version == 2 or not features <= PLAIN_READER_FEATURES:
         wanted = sorted(features - PLAIN_READER_FEATURES) or ["columnMapping"]
-        raise NotPlainParquet(f"Delta table {uri} uses reader features {', '.join(wanted)}")
+        raise NotPlainParquet(f"Delta table {uri} uses reader features {', '.join(wanted)}", table)
     files = list(table.file_uris())
     if not files:
-        raise NotPlainParquet(f"Delta table {uri} has no data file at this version")
+        raise NotPlainParquet(f"Delta table {uri} has no data file at this version", table)
     return files
 
 

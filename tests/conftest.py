@@ -48,6 +48,19 @@ def postgres_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def spark_connect():
+    """A real Spark Connect server for the session of this worker (see ``tests/support/spark_connect.py``)."""
+    from quanta.engine.spark import spark_available
+    from tests.support.spark_connect import start_spark_connect
+
+    missing = spark_available()
+    require(missing is None, missing or "")
+    server = start_spark_connect()
+    yield server
+    server.stop()
+
+
 @pytest.fixture()
 def postgres_url(postgres_server, request) -> str:
     """SQLAlchemy URL of a fresh, empty database on the session's PostgreSQL server."""

@@ -1,6 +1,9 @@
 """A DuckDB mesh whose products choose Spark per product (descriptor) and per domain (``domain.yaml``).
 
-One real build (in process, on the worker's ``local[2]`` session): a source-aligned product on DuckDB,
+One real build twice: in process on the worker's ``local[2]`` session, then through the ``quanta build``
+CLI in a child process as a client of a real Spark Connect server (``spark: {remote: sc://...}`` in
+``mesh.yaml``; pyspark runs one mode per process, and this worker holds a classic session). Each builds a
+source-aligned product on DuckDB,
 a product pinned to Spark by its descriptor's ``quantaEngine`` custom property reading the first one's
 published Delta version with a DuckDB-dialect SQL transform, and a product of a Spark domain whose Python
 transform receives a Spark DataFrame. The published tables are read back with ``deltalake`` and compared
@@ -9,9 +12,12 @@ with what DuckDB computes from the source CSV on its own.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+
+from tests.build.conftest import quanta
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -37,11 +43,25 @@ def consumer(root: Path, domain: str, name: str, transform: tuple[str, str], ext
     (folder / "transforms" / f"{name}{suffix}").write_text(code)
 
 
-@pytest.fixture(scope="module")
-def mesh(spark_engine, tmp_path_factory) -> Path:
+def connected(root: Path) -> bool:
+    """Whether the mesh reaches Spark through Spark Connect."""
+    return "remote: sc://" in (root / "mesh.yaml").read_text()
+
+
+@pytest.fixture(scope="module", params=["local", "connect"])
+def mesh(request, tmp_path_factory) -> Path:
+    """The mesh, reaching Spark in process (``local[2]``) or through a real Spark Connect server."""
     from quanta.mesh.scaffold import init_mesh, new_product
 
     root = init_mesh(tmp_path_factory.mktemp("choice") / "shop")
+    if request.param == "connect":
+        config = root / "mesh.yaml"
+        assert "\nspark:" not in config.read_text()
+        config.write_text(
+            config.read_text() + f"spark:\n  remote: {request.getfixturevalue('spark_connect').url}\n"
+        )
+    else:
+        request.getfixturevalue("spark_engine")  # the worker's classic session, which builds reuse
     new_product(root, "shop", "orders")
     (root / "sources" / "shop" / "orders.csv").write_text(CSV)
     consumer(
@@ -70,12 +90,21 @@ def mesh(spark_engine, tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def result(mesh: Path):
+def build_document(root: Path) -> dict:
+    """Build the mesh and return the build's JSON document (``quanta build --format json``)."""
+    if connected(root):
+        process = quanta("build", "--format", "json", "--jobs", "2", cwd=root)
+        assert process.stdout, process.stderr
+        return json.loads(process.stdout)
     from quanta.build import build
     from quanta.mesh import load_workspace
 
-    return build(load_workspace(mesh), jobs=2)
+    return build(load_workspace(root), jobs=2).to_dict()
+
+
+@pytest.fixture(scope="module")
+def result(mesh: Path) -> dict:
+    return build_document(mesh)
 
 
 def table(root: Path, key: str) -> list[dict]:
@@ -86,15 +115,15 @@ def table(root: Path, key: str) -> list[dict]:
     return data.sort_by("id").to_pylist()
 
 
-def test_every_product_runs_on_the_engine_chosen_for_it(mesh: Path, result) -> None:
+def test_every_product_runs_on_the_engine_chosen_for_it(mesh: Path, result: dict) -> None:
     from quanta.mesh import load_workspace
 
-    assert {p.product: p.status for p in result.products} == dict.fromkeys(
+    products = result["products"]
+    assert {p["product"]: p["status"] for p in products} == dict.fromkeys(
         ("shop.orders", "shop.labels", "analytics.seen"), "published"
-    ), [p.reason for p in result.products]
+    ), [p["reason"] for p in products]
     ran_on = {
-        p.product: next(s.detail["engine"] for s in p.stages if s.stage == "transform")
-        for p in result.products
+        p["product"]: next(s["engine"] for s in p["stages"] if s["stage"] == "transform") for p in products
     }
     assert ran_on == {"shop.orders": "duckdb", "shop.labels": "spark", "analytics.seen": "spark"}
     workspace = load_workspace(mesh)
@@ -119,12 +148,10 @@ def test_the_pinned_product_publishes_what_duckdb_computes_from_the_source(mesh:
 def test_the_spark_domain_product_got_a_spark_dataframe(mesh: Path, result) -> None:
     published = table(mesh, "analytics.seen")
     assert [row["id"] for row in published] == list(range(1, 41))
-    assert {row["label"] for row in published} == {"pyspark.sql.classic.dataframe"}
+    kind = "connect" if connected(mesh) else "classic"  # a Spark Connect client's DataFrame is its own class
+    assert {row["label"] for row in published} == {f"pyspark.sql.{kind}.dataframe"}
 
 
 def test_a_second_build_finds_every_product_unchanged(mesh: Path, result) -> None:
-    from quanta.build import build
-    from quanta.mesh import load_workspace
-
-    again = build(load_workspace(mesh), jobs=2)
-    assert {p.status for p in again.products} == {"skipped"}
+    again = build_document(mesh)
+    assert {p["status"] for p in again["products"]} == {"skipped"}

@@ -108,6 +108,7 @@ class EnginePool:
             for view in engine.session.catalog.listTables():
                 if view.isTemporary:
                     engine.drop(view.name)
+            engine.close()  # releases a Spark Connect child session; a classic child stays with its context
             return
         from sqlglot import exp
 

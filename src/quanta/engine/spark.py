@@ -60,13 +60,22 @@ SESSION_CONF: dict[str, str] = {
 }
 
 
-def spark_available() -> str | None:
-    """Return ``None`` when pyspark and a Java runtime are present, else what is missing."""
+def spark_available(remote: bool = False) -> str | None:
+    """Return ``None`` when Spark can be reached from this machine, else what is missing.
+
+    Args:
+        remote: ``True`` for a Spark Connect client, which needs pyspark's gRPC client packages but no
+            Java; ``False`` for a session in this process, which needs a Java runtime.
+    """
     import importlib.util
     import shutil
 
+    install = "install the 'spark' extra: pip install 'quanta[spark]'"
     if importlib.util.find_spec("pyspark") is None:
-        return "pyspark (install the 'spark' extra: pip install 'quanta[spark]')"
+        return f"pyspark ({install})"
+    if remote:
+        missing = [name for name in ("grpc", "google.protobuf") if importlib.util.find_spec(name) is None]
+        return f"the Spark Connect client packages {', '.join(missing)} ({install})" if missing else None
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         return "a Java 17 runtime (apt install openjdk-17-jre-headless)"
     return None
@@ -109,7 +118,7 @@ class SparkEngine:
         if session is not None:
             self.session = session
             return
-        missing = spark_available()
+        missing = spark_available(remote=bool(self.remote))
         if missing:
             raise ConnectionFailed(f"the Spark engine needs {missing}")
         import warnings
@@ -207,7 +216,11 @@ class SparkEngine:
         self.session.sql(sql).collect()
 
     def close(self) -> None:
-        """Stop the session if this engine started it (and give Ctrl-C back to the handler it replaced)."""
+        """Stop the session this engine owns and leave one it was given running.
+
+        An engine owns the session it started and a Spark Connect child made by :meth:`isolated`. Ctrl-C
+        goes back to the handler pyspark replaced.
+        """
         if self._owned:
             self.session.stop()
             _restore_sigint(getattr(self, "_sigint", None))
@@ -228,8 +241,10 @@ class SparkEngine:
     def isolated(self) -> SparkEngine:
         """Return an engine on a child session: own temporary views and SQL settings, same executors.
 
-        A classic session gives ``session.newSession()``; a Spark Connect client opens a new session on
-        the same server. The child is not stopped by :meth:`close`.
+        A classic session gives ``session.newSession()``, which :meth:`close` leaves alone (stopping it
+        would stop the shared context). A Spark Connect client opens a new session on the same server,
+        with its own gRPC channel; the child engine owns it, and its :meth:`close` releases the server
+        session and the channel (left to the garbage collector, gRPC can block the interpreter's exit).
         """
         if self.remote:
             from pyspark.sql import SparkSession
@@ -239,6 +254,7 @@ class SparkEngine:
             child = self.session.newSession()
         self._configure(child)
         engine = SparkEngine(session=child, remote=self.remote)
+        engine._owned = bool(self.remote)
         engine._sql_conf = self._sql_conf
         return engine
 

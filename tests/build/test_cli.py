@@ -78,3 +78,23 @@ def test_a_second_build_is_refused_while_one_runs(mesh: Path) -> None:
         shown = quanta("build", cwd=mesh)
     assert shown.returncode == 2
     assert "another build of this mesh is running" in shown.stderr and "held-by-test" in shown.stderr
+
+
+@pytest.mark.parametrize("columns", ["", "80"])
+def test_the_summary_keeps_every_cell_whole_in_a_log_and_on_a_narrow_terminal(
+    mesh: Path, columns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pipe states no width (Rich would cut every cell to fit 80 columns); a narrow terminal folds the
+    # product name onto a second line and keeps status, rows and counts whole.
+    add_product(mesh, "operations", "carrier_punctuality_by_origin", source="s1")
+    monkeypatch.setenv("COLUMNS", columns)
+    shown = quanta("build", cwd=mesh)
+    assert shown.returncode == 0, shown.stderr
+    rows = [line for line in shown.stdout.splitlines() if line.split()[1:4] == ["published", "OK", "3"]]
+    assert len(rows) == 3 and "…" not in shown.stdout, shown.stdout
+    long_name = "operations.carrier_punctuality_by_origin"
+    if columns:
+        assert max(len(line) for line in shown.stdout.splitlines()) <= 80, shown.stdout
+        assert not any(long_name in line for line in rows), shown.stdout  # folded onto the next lines
+    else:
+        assert any(long_name in line for line in rows), shown.stdout

@@ -7,13 +7,25 @@ from typing import Any
 
 from quanta.errors import QuantaError
 
+#: Width of tables written to a pipe or a file that states none (``COLUMNS`` unset): Rich's default of 80
+#: columns would cut the build summary's cells short in a log file.
+PIPE_WIDTH = 160
+
 
 @cache
 def console():
-    """Return the Rich console that writes results to stdout."""
+    """Return the Rich console that writes results to stdout.
+
+    On a terminal it takes the terminal's width; on a pipe or a file, ``$COLUMNS`` or :data:`PIPE_WIDTH`.
+    """
+    import os
+
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    output = Console(highlight=False, soft_wrap=True)
+    if not output.is_terminal and not os.environ.get("COLUMNS"):
+        output.width = PIPE_WIDTH
+    return output
 
 
 @cache

@@ -151,7 +151,8 @@ def render_build(console: Any, result: Any) -> None:
         ("fail", "right"),
         ("s", "right"),
     ):
-        table.add_column(column, justify=justify, no_wrap=True)
+        # On a narrow terminal the product name folds onto a second line; the other cells stay whole.
+        table.add_column(column, justify=justify, no_wrap=column != "product", overflow="fold")
     for product in result.products:
         rows = product.rows
         table.add_row(
@@ -164,7 +165,7 @@ def render_build(console: Any, result: Any) -> None:
             str(product.count("failed")),
             f"{product.seconds:.1f}",
         )
-    console.print(table, width=None if console.is_terminal else max(console.width, 100))
+    console.print(table)
     for line in result.reconciled:
         console.print(f"[yellow]reconciled:[/] {line}")
     findings = result.findings()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -10,14 +9,9 @@ from contextlib import contextmanager
 
 import httpx
 
+from tests.support.ports import free_port
+
 MESH = __import__("pathlib").Path(__file__).parent / "mesh"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

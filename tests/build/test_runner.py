@@ -77,6 +77,26 @@ def test_touching_one_transform_rebuilds_it_and_its_downstream_only(mesh: Path) 
     assert sorted(r["value"] for r in read_table(mesh, "two", "d", "d")) == [22, 22, 42, 42, 62]
 
 
+@pytest.mark.parametrize("changed", ["product.odps.yaml", "contract"])
+def test_a_changed_descriptor_or_contract_alone_rebuilds_the_product_and_its_downstream(
+    mesh: Path, changed: str
+) -> None:
+    build(load_workspace(mesh))
+    folder = mesh / "domains" / "two" / "c"
+    document = (
+        folder / changed if changed.endswith(".yaml") else next((folder / "contracts").glob("*.odcs.yaml"))
+    )
+    document.write_text(document.read_text() + "# reviewed\n")  # a comment: the data stays the same
+    result = build(load_workspace(mesh))
+    assert statuses(result) == {
+        "one.a": "skipped",
+        "one.b": "skipped",
+        "three.e": "skipped",
+        "two.c": "published",
+        "two.d": "published",
+    }
+
+
 def test_a_changed_source_rebuilds_its_readers(mesh: Path) -> None:
     build(load_workspace(mesh))
     add_source(mesh, "s2", rows=4)

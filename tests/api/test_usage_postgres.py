@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from quanta.api.usage import UsageCounter
 from quanta.registry.db import create_engine
 from quanta.registry.migrate import upgrade
+
+pytestmark = pytest.mark.postgres
 
 COUNTERS = 4
 ROUNDS = 25

@@ -61,12 +61,13 @@ def pending(services: Services, caller: Caller) -> list[dict[str, Any]]:
 def request_access(
     services: Services, caller: Caller, port: str, purpose: str, end: str | None = None, *, pii: bool = False
 ) -> dict[str, Any]:
-    """File an access request for ``port`` (``domain.product.port``) as the caller."""
+    """File an access request for ``port`` (``domain.product.port``) as the caller.
+
+    The access store writes the ``agreement.request`` (or, auto-approved, ``agreement.activate``) event to
+    the registry outbox in the same transaction; the event pump delivers it to webhook subscribers.
+    """
     created = _access(services).request(
         caller.name, port, purpose, requested_by=caller.name, ends_at=end, pii=pii
-    )
-    services.hub.publish(
-        port.rsplit(".", 1)[0], "agreement.requested", {"agreement": created.id, "by": caller.name}
     )
     return created.to_dict()
 
@@ -74,7 +75,15 @@ def request_access(
 def decide(
     services: Services, caller: Caller, agreement_id: str, action: str, reason: str = ""
 ) -> dict[str, Any]:
-    """Apply ``approve``, ``reject`` or ``revoke`` to an agreement as the caller."""
+    """Apply ``approve``, ``reject`` or ``revoke`` to an agreement as the caller.
+
+    The access store writes ``agreement.<transition>`` to the registry outbox with the change (e.g.
+    ``agreement.activate`` for an approval); the event pump delivers it to webhook subscribers, so nothing
+    is published from here (a second event would reach every subscriber twice).
+
+    Raises:
+        UsageError: ``action`` is not one of the three.
+    """
     service = _access(services)
     if action == "approve":
         changed = service.approve(agreement_id, caller.name, reason)
@@ -84,9 +93,6 @@ def decide(
         changed = service.revoke(agreement_id, caller.name, reason or "revoked")
     else:
         raise UsageError(f"unknown action {action!r}: use approve, reject or revoke")
-    services.hub.publish(
-        changed.port.rsplit(".", 1)[0], f"agreement.{action}", {"agreement": changed.id, "by": caller.name}
-    )
     return changed.to_dict()
 
 

@@ -51,12 +51,10 @@ class UsageCounter:
         row that does not exist yet cannot be locked). A registry is one or the other
         (:func:`quanta.registry.db.resolve_url`).
         """
+        from quanta.registry.db import conflict_insert
         from quanta.registry.models import UsageCount
 
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = conflict_insert(self.engine.dialect.name)
         table = UsageCount.__table__
         product, port, principal, kind, day = key
         statement = insert(table).values(

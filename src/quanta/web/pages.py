@@ -187,13 +187,22 @@ def _lineage(services: Services, key: str):
 
 @router.get("/ui/products/{domain}/{product}", response_class=HTMLResponse)
 def product_page(request: Request, product: ProductDep, services: ServicesDep, caller: OptionalCallerDep):
-    """A product: description, ports and schemas (PII marked), SLAs, lineage, usage, sample, request form."""
+    """A product: description, ports and schemas (PII marked), SLA objectives with their latest measured
+    status (:func:`quanta.api.runtime.sla_status`, as ``/api/v1/.../sla``), lineage, usage, sample and
+    the request form."""
     _browse_allowed(services, caller)
     usage = [Point(day, count) for day, count in services.usage.per_day(product.key)]
     try:
         history = runtime.quality_history(services.registry, product.domain, product.name)
+        slas = {
+            port.name: runtime.sla_status(
+                services.registry, product.domain, product.name, port.name, port.sla
+            )
+            for port in product.ports
+            if port.sla
+        }
     except QuantaError:
-        history = []
+        history, slas = [], {}
     quality = [
         Point((h["startedAt"] or "")[:16].replace("T", " "), round(h["quality"] * 100, 1), h["status"])
         for h in history
@@ -213,6 +222,7 @@ def product_page(request: Request, product: ProductDep, services: ServicesDep, c
         else None,
         "summary": services.runtime(product),
         "lifecycles": {port.name: port_lifecycle(product.key, port) for port in product.ports},
+        "slas": slas,
     }
     return render(request, "product.html", context)
 

@@ -1,0 +1,93 @@
+"""The product page's SLA status, the runs page's check results and agreements in the lineage graph.
+
+Over HTTP against a real uvicorn server serving the full app (UI and API) on a built copy of the test mesh:
+the values on the pages are the ones the build recorded, as the API serves them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import httpx
+import pytest
+
+from tests.api.built import build_mesh
+from tests.api.server import running
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The test mesh, built, with tokens for carl (analyst), olga (operations) and rita (reference)."""
+    return build_mesh(tmp_path_factory.mktemp("built") / "mesh")
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    """Base URL of the full app over the built mesh, anonymous discovery on."""
+    from quanta.api import ServeSettings
+    from quanta.web import create_app
+
+    with running(create_app(ServeSettings(mesh_root=built.root, anonymous_discovery=True))) as url:
+        yield url
+
+
+class _Rows(HTMLParser):
+    """The text of each cell of each ``<tr>`` inside the element whose ``id`` is ``within``."""
+
+    def __init__(self, within: str) -> None:
+        super().__init__()
+        self.within, self.depth, self.rows = within, 0, []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            self.depth += 1
+        elif dict(attrs).get("id") == self.within:
+            self.depth = 1
+        if not self.depth:
+            return
+        if tag == "tr":
+            self._row = []
+        elif tag == "td" and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if not self.depth:
+            return
+        if tag == "td" and self._row is not None and self._cell is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row:
+            self.rows.append(self._row)
+            self._row = None
+        self.depth -= 1
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def rows(page: str, element_id: str) -> list[list[str]]:
+    """Cell texts of the table rows inside the element ``element_id`` of ``page``."""
+    parser = _Rows(element_id)
+    parser.feed(page)
+    return parser.rows
+
+
+def test_product_page_shows_the_latest_sla_status_the_api_serves(site):
+    with httpx.Client(base_url=site, timeout=120) as http:
+        (item,) = http.get("/api/v1/products/reference.airports/ports/airports/sla").json()["slaProperties"]
+        (last_run,) = http.get("/api/v1/products/reference.airports/ports/airports/checks?limit=1").json()
+        page = http.get("/ui/products/reference/airports")
+    recorded = next(r for r in last_run["results"] if r["ruleId"] == "sla.latency")
+    assert item["property"] == "latency" and item["objective"] == {"value": 1, "unit": "d"}
+    assert (item["status"], item["measured"]) == (recorded["status"], recorded["metricValue"])
+    assert item["status"] == "not_evaluated" and item["reason"] == recorded["message"]
+    assert "names no element" in item["reason"], "the build's reason, not a placeholder"
+    assert page.status_code == 200
+    (row,) = re.findall(r'<tr data-sla="latency">(.*?)</tr>', page.text, re.S)
+    cells = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in row.split("</td>")]
+    assert cells[:6] == ["latency", "1 d", "", "not evaluated", "—", item["reason"]]

@@ -91,3 +91,32 @@ def test_product_page_shows_the_latest_sla_status_the_api_serves(site):
     (row,) = re.findall(r'<tr data-sla="latency">(.*?)</tr>', page.text, re.S)
     cells = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in row.split("</td>")]
     assert cells[:6] == ["latency", "1 d", "", "not evaluated", "—", item["reason"]]
+
+
+def test_runs_page_lists_every_check_result_of_each_run(site):
+    with httpx.Client(base_url=site, timeout=120) as http:
+        history = http.get("/api/v1/products/reference.airports/ports/airports/checks?limit=1").json()
+        page = http.get("/ui/runs").text
+    (run,) = history
+    assert run["results"], "the build recorded checks of the port"
+    shown = [r for r in rows(page, f"run-{run['run']}") if r[1] == "airports"]
+
+    def cell(value):
+        return "—" if value is None else str(value)
+
+    expected = [
+        [
+            r["ruleName"] or r["ruleId"],
+            r["port"],
+            r["element"] or "",
+            r["status"].replace("_", " "),
+            f"{cell(r['metricValue'])} {r['unit'] or ''}".strip(),
+            f"{r['operator'] or ''} {r['threshold']}".strip() if r["threshold"] is not None else "—",
+            r["severity"] or "",
+            r["message"] or "",
+        ]
+        for r in run["results"]
+    ]
+    assert shown == expected
+    unique = next(r for r in shown if r[0] == "airports primary key (faa) unique")
+    assert unique[3:6] == ["passed", "0.0 rows", "mustBe 0"], "0 duplicate rows measured, 0 allowed"

@@ -114,12 +114,22 @@ def sample(services: Services, caller: Caller, port: str, limit: int) -> tuple[l
 
 
 def runs(services: Services, limit: int = 100) -> list[dict[str, Any]]:
-    """Recent product runs from the registry, newest first, with check counts."""
+    """Recent product runs from the registry, newest first, with check counts and check results.
+
+    Args:
+        services: the app's services (its registry).
+        limit: at most this many runs.
+
+    Returns:
+        :func:`quanta.api.runtime.run_json` of each run with its ``checkResults`` (every check result of the
+        run, as the API's check history serves them), plus its counts flattened (``passed``, ``warned``,
+        ``failed`` ...) and ``started``.
+    """
     from quanta.api import runtime
 
     reader = services.registry
     items = []
     for run in reader.runs(limit=limit):
-        body = runtime.run_json(reader, run)
+        body = runtime.run_json(reader, run, with_checks=True)
         items.append({**body, **body["checks"], "started": body["startedAt"]})
     return items

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.api.built import build_mesh
-from tests.api.server import running
+from tests.api.server import bearer_client, running
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +120,46 @@ def test_runs_page_lists_every_check_result_of_each_run(site):
     assert shown == expected
     unique = next(r for r in shown if r[0] == "airports primary key (faa) unique")
     assert unique[3:6] == ["passed", "0.0 rows", "mustBe 0"], "0 duplicate rows measured, 0 allowed"
+
+
+def _agreement_edges(graph: dict) -> list[dict]:
+    return [e for e in graph["edges"] if e["kind"] == "agreement"]
+
+
+def test_lineage_shows_active_agreements_to_those_allowed_only(built, site):
+    carl, olga, rita = (bearer_client(site, built.tokens[name]) for name in ("carl", "olga", "rita"))
+    anonymous = httpx.Client(base_url=site, timeout=120)
+    focus = {"product": "operations.flights"}
+    requested = carl.post(
+        "/api/v1/agreements", json={"port": "operations.flights.flights", "purpose": "delay study"}
+    ).json()
+    assert _agreement_edges(carl.get("/api/v1/lineage", params=focus).json()) == [], "requested only"
+    olga.post(f"/api/v1/agreements/{requested['id']}/approve", json={"reason": "fine"}).raise_for_status()
+
+    expected = {
+        "source": "port:operations.flights.flights",
+        "target": "consumer:carl",
+        "kind": "agreement",
+        "agreement": requested["id"],
+        "consumer": "carl",
+        "purpose": "delay study",
+        "state": "active",
+    }
+    for viewer in (carl, olga):  # the consumer and the owner team
+        graph = viewer.get("/api/v1/lineage", params=focus).json()
+        assert _agreement_edges(graph) == [expected]
+        consumer = next(n for n in graph["nodes"] if n["id"] == "consumer:carl")
+        assert (consumer["kind"], consumer["label"], consumer["consumerKind"]) == ("consumer", "carl", "user")
+    assert _agreement_edges(carl.get("/api/v1/lineage").json()) == [expected], "whole mesh too"
+    for viewer in (rita, anonymous):  # neither party nor owner; anonymous discovery
+        graph = viewer.get("/api/v1/lineage", params=focus).json()
+        assert _agreement_edges(graph) == [] and not [n for n in graph["nodes"] if n["kind"] == "consumer"]
+
+    drawn = carl.get("/ui/products/operations/flights").text
+    assert '<g class="node consumer">' in drawn and ">carl</text>" in drawn
+    assert f"agreement {requested['id']} of carl: delay study" in html.unescape(drawn)
+    assert '<path class="edge agreement"' in drawn
+    hidden = anonymous.get("/ui/products/operations/flights").text
+    assert "node consumer" not in hidden and requested["id"] not in hidden
+    for client in (carl, olga, rita, anonymous):
+        client.close()

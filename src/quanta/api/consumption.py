@@ -38,19 +38,44 @@ def agreement(services: Services, caller: Caller, agreement_id: str) -> dict[str
 
     service = _access(services)
     found = service.get(agreement_id)
-    data = found.to_dict()
-    mine = {caller.name, *caller.teams}
     deciders = {a.id for a in service.pending_for(caller.name)}
-    product = services.catalog.get(found.port.rsplit(".", 1)[0])
-    owner = product is not None and caller.owns(product)
-    if (
-        found.consumer not in mine
-        and found.requested_by not in mine
-        and found.id not in deciders
-        and not owner
-    ):
+    if found.id not in deciders and not _concerns(services, caller, found):
         raise AccessDenied(f"agreement {agreement_id} is neither yours nor waiting for your decision")
-    return data
+    return found.to_dict()
+
+
+def _concerns(services: Services, caller: Caller, found: Any) -> bool:
+    """Whether ``found`` is the caller's (or its team's), was requested by them, or is on a port they own."""
+    mine = {caller.name, *caller.teams}
+    if found.consumer in mine or found.requested_by in mine:
+        return True
+    product = services.catalog.get(found.port.rsplit(".", 1)[0])
+    return product is not None and caller.owns(product)
+
+
+def lineage_agreements(services: Services, caller: Caller | None, ports: set[str]) -> list[dict[str, Any]]:
+    """The active agreements on ``ports`` the caller may see, for the product-level lineage graph.
+
+    Deny by default, with the rules of :func:`agreement`: an anonymous caller sees none; a principal sees
+    the agreements it (or one of its teams) holds or requested and every agreement on the ports of the
+    products its team owns.
+
+    Args:
+        services: the app's services (its access service and catalog).
+        caller: who asks; ``None`` or the anonymous discovery caller see nothing.
+        ports: ``domain.product.port`` names; agreements on other ports are left out.
+
+    Returns:
+        ``Agreement.to_dict()`` of each visible active agreement, ordered by port, consumer and id.
+    """
+    if caller is None or caller.kind == "anonymous" or not ports:
+        return []
+    found = [
+        a
+        for a in _access(services).list(state="active")
+        if a.port in ports and _concerns(services, caller, a)
+    ]
+    return [a.to_dict() for a in sorted(found, key=lambda a: (a.port, a.consumer, a.id))]
 
 
 def pending(services: Services, caller: Caller) -> list[dict[str, Any]]:

@@ -16,11 +16,28 @@ import pytest
 from tests.api.built import build_mesh
 from tests.api.server import bearer_client, running
 
+#: An SLA objective the build can measure, and the server it probes, added to the airports contract.
+AVAILABILITY = """  - property: availability
+    value: 99.9
+    unit: percent
+servers:
+  - server: published
+    type: local
+    path: sources/airports.csv
+    format: csv
+"""
+
+
+def _probe_airports(root):
+    contract = root / "domains/reference/airports/contracts/airports.odcs.yaml"
+    contract.write_text(contract.read_text(encoding="utf-8") + AVAILABILITY, encoding="utf-8")
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The test mesh, built, with tokens for carl (analyst), olga (operations) and rita (reference)."""
-    return build_mesh(tmp_path_factory.mktemp("built") / "mesh")
+    """The test mesh, airports with an ``availability`` SLA, built, with tokens for carl (analyst), olga
+    (operations) and rita (reference)."""
+    return build_mesh(tmp_path_factory.mktemp("built") / "mesh", _probe_airports)
 
 
 @pytest.fixture(scope="module")
@@ -77,20 +94,47 @@ def rows(page: str, element_id: str) -> list[list[str]]:
     return parser.rows
 
 
-def test_product_page_shows_the_latest_sla_status_the_api_serves(site):
+def _cells(row: str) -> list[str]:
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in row.split("</td>")][:6]
+
+
+def test_product_page_shows_the_latest_sla_status_the_api_serves(built, site):
     with httpx.Client(base_url=site, timeout=120) as http:
-        (item,) = http.get("/api/v1/products/reference.airports/ports/airports/sla").json()["slaProperties"]
+        latency, availability = http.get("/api/v1/products/reference.airports/ports/airports/sla").json()[
+            "slaProperties"
+        ]
         (last_run,) = http.get("/api/v1/products/reference.airports/ports/airports/checks?limit=1").json()
         page = http.get("/ui/products/reference/airports")
-    recorded = next(r for r in last_run["results"] if r["ruleId"] == "sla.latency")
-    assert item["property"] == "latency" and item["objective"] == {"value": 1, "unit": "d"}
-    assert (item["status"], item["measured"]) == (recorded["status"], recorded["metricValue"])
-    assert item["status"] == "not_evaluated" and item["reason"] == recorded["message"]
-    assert "names no element" in item["reason"], "the build's reason, not a placeholder"
+    recorded = {r["ruleId"]: r for r in last_run["results"]}
+    assert latency["objective"] == {"value": 1, "unit": "d"}
+    assert latency["status"] == recorded["sla.latency"]["status"] == "not_evaluated"
+    assert latency["measured"] is None and latency["reason"] == recorded["sla.latency"]["message"]
+    assert "names no element" in latency["reason"], "the build's reason, not a placeholder"
+    probe = recorded["sla.availability.published"]
+    assert availability["objective"] == {"value": 99.9, "unit": "percent"}
+    assert (
+        (availability["status"], availability["measured"])
+        == ("passed", 1.0)
+        == (
+            probe["status"],
+            probe["metricValue"],
+        )
+    )
+    assert availability["reason"] == probe["message"]
+    assert availability["reason"] == f"server published: {built.root / 'sources/airports.csv'} is readable"
+
     assert page.status_code == 200
-    (row,) = re.findall(r'<tr data-sla="latency">(.*?)</tr>', page.text, re.S)
-    cells = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in row.split("</td>")]
-    assert cells[:6] == ["latency", "1 d", "", "not evaluated", "—", item["reason"]]
+    (latency_row,) = re.findall(r'<tr data-sla="latency">(.*?)</tr>', page.text, re.S)
+    assert _cells(latency_row) == ["latency", "1 d", "", "not evaluated", "—", latency["reason"]]
+    (availability_row,) = re.findall(r'<tr data-sla="availability">(.*?)</tr>', page.text, re.S)
+    assert _cells(availability_row) == [
+        "availability",
+        "99.9 percent",
+        "",
+        "passed",
+        "1.0",
+        availability["reason"],
+    ]
 
 
 def test_runs_page_lists_every_check_result_of_each_run(site):

@@ -137,11 +137,18 @@ def test_product_page_shows_the_latest_sla_status_the_api_serves(built, site):
     ]
 
 
-def test_runs_page_lists_every_check_result_of_each_run(site):
+def test_runs_page_lists_every_check_result_of_each_run(built, site):
+    from quanta.registry import open_registry
+
     with httpx.Client(base_url=site, timeout=120) as http:
         history = http.get("/api/v1/products/reference.airports/ports/airports/checks?limit=1").json()
         page = http.get("/ui/runs").text
     (run,) = history
+    with open_registry(None, base_dir=built.root) as registry:
+        (snapshot,) = registry.snapshots("reference", "airports")
+    assert snapshot.run_id == run["run"] and snapshot.row_count
+    (summary,) = rows(page, f"run-row-{run['run']}")
+    assert summary[0] == "reference.airports" and summary[3] == f"{snapshot.row_count:,}"
     assert run["results"], "the build recorded checks of the port"
     shown = [r for r in rows(page, f"run-{run['run']}") if r[1] == "airports"]
 

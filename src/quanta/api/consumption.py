@@ -148,13 +148,22 @@ def runs(services: Services, limit: int = 100) -> list[dict[str, Any]]:
     Returns:
         :func:`quanta.api.runtime.run_json` of each run with its ``checkResults`` (every check result of the
         run, as the API's check history serves them), plus its counts flattened (``passed``, ``warned``,
-        ``failed`` ...) and ``started``.
+        ``failed`` ...), ``started`` and ``rows`` (rows of the snapshots the run published, summed over
+        its ports; ``None`` when it published none).
     """
     from quanta.api import runtime
 
     reader = services.registry
     items = []
+    published: dict[tuple[str, str], dict[str, int]] = {}
     for run in reader.runs(limit=limit):
+        if (run.domain, run.product) not in published:
+            rows: dict[str, int] = {}
+            for snap in reader.snapshots(run.domain, run.product):
+                if snap.run_id is not None and snap.row_count is not None:
+                    rows[snap.run_id] = rows.get(snap.run_id, 0) + snap.row_count
+            published[(run.domain, run.product)] = rows
         body = runtime.run_json(reader, run, with_checks=True)
-        items.append({**body, **body["checks"], "started": body["startedAt"]})
+        rows_of_run = published[(run.domain, run.product)].get(run.id)
+        items.append({**body, **body["checks"], "started": body["startedAt"], "rows": rows_of_run})
     return items

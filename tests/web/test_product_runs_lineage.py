@@ -214,3 +214,17 @@ def test_lineage_shows_active_agreements_to_those_allowed_only(built, site):
     assert "node consumer" not in hidden and requested["id"] not in hidden
     for client in (carl, olga, rita, anonymous):
         client.close()
+
+
+def test_check_results_open_with_the_keyboard_in_a_browser(site, page):
+    with httpx.Client(base_url=site, timeout=120) as http:
+        (run,) = http.get("/api/v1/products/reference.airports/ports/airports/checks?limit=1").json()
+    unique = next(r for r in run["results"] if r["ruleId"] == "airports.primaryKey.duplicateValues")
+    page.goto(site + "/ui/runs")
+    details = page.locator(f"#run-{run['run']}")
+    row = details.locator(f"tr[data-rule='{unique['ruleId']}']")
+    assert not row.is_visible(), "closed until asked"
+    details.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert row.is_visible()
+    assert row.locator("td").nth(4).inner_text().strip() == f"{unique['metricValue']} {unique['unit']}"

@@ -43,22 +43,17 @@ class BuiltMesh:
         return next(p for p in self.document["products"] if p["product"] == key)
 
     def require_published(self) -> None:
-        """Expect a failure (xfail) while the checks layer gates relationships as errors.
+        """Fail at once, naming the blocking checks, when ``operations.flights`` was not published.
 
-        The example declares ``quantaSeverity: warning`` on the relationships whose violations are real
-        (flights' tail numbers and destinations); a checks layer that ignores it blocks
-        ``operations.flights``, and then everything the tests read from the published flights is missing.
-        Any other blocked product is a real failure and is left to fail.
+        Most tests read what the build published downstream of flights; this says why they cannot. The
+        example marks its violated relationships (tail numbers, destinations) ``quantaSeverity: warning``,
+        so a blocked flights product is always a regression.
         """
         flights = self.product("operations.flights")
-        if flights["status"] != "blocked":
-            return
         blocking = [c for port in flights["ports"] for c in port["checks"] if c["blocking"]]
-        if blocking and all(c["kind"] == "relationship" and c["severity"] is None for c in blocking):
-            pytest.xfail(
-                "quanta.checks ignores quantaSeverity on ODCS relationships (the example marks the "
-                "tailnum and dest relationships as warnings), so operations.flights is blocked"
-            )
+        assert flights["status"] == "published", (
+            f"operations.flights is {flights['status']}: {flights['reason']}; blocking checks: {blocking}"
+        )
 
 
 def fresh_example(folder: Path) -> Path:

@@ -189,8 +189,8 @@ def sla_status(
         measured; ``None`` when the check passed without a message). Source: ODCS v3.1.0 §Service-Level
         Agreement.
     """
-    runs = reader.runs(domain, name, limit=1)
-    results = [check_json(c) for c in reader.check_results(runs[0].id, port=port)] if runs else []
+    last = check_history(reader, domain, name, port, limit=1)
+    results = last[0]["results"] if last else []
     items = []
     for objective in objectives:
         prop = str(objective.get("property") or "")
@@ -206,7 +206,7 @@ def sla_status(
         )
         if measured is not None:
             reason = measured["message"] or None
-        elif runs:
+        elif last:
             reason = f"the last run recorded no check of {prop or 'this property'}"
         else:
             reason = "no build recorded yet"

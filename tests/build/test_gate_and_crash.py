@@ -66,6 +66,14 @@ def test_a_duplicate_key_in_the_flights_source_blocks_flights_and_its_downstream
     assert not list((root / ".quanta" / "tables" / "_staging").glob("*/*"))  # staged files discarded
     text = quanta("build", cwd=root)
     assert text.returncode == 1 and "blocked" in text.stdout and "operations.flights" in text.stdout
+    # the blocked run's OpenLineage FAIL event is emitted and valid against the OpenLineage schema
+    from tests.lineage.test_openlineage_schema import validate_event
+
+    events = [json.loads(line) for line in (root / ".quanta" / "lineage.jsonl").read_text().splitlines()]
+    failed = [e for e in events if e["run"]["runId"] == product["runId"]]
+    assert [e["eventType"] for e in failed] == ["START", "FAIL"]
+    for event in failed:
+        validate_event(event)
 
 
 def _consistent(root: Path) -> None:

@@ -58,22 +58,47 @@ class Binding:
                 self._table = self.source
         return self._table
 
-    def column(self, prop: str | None) -> exp.Column:
-        """Return the quoted column of property ``prop``.
+    def column(self, prop: str | None) -> exp.Expression:
+        """Return the quoted column of property ``prop``, or the struct field of a nested property.
+
+        A nested property of an ``object`` property is named by its dotted path (``route.origin``) and
+        read as a struct field, ``("route")."origin"`` (DuckDB and PostgreSQL read it alike).
 
         Raises:
-            MissingColumn: the property has no column in the data.
+            MissingColumn: the property has no column (or struct field) in the data.
+
+        Example:
+            >>> from quanta.engine.types import ColumnType
+            >>> route = ColumnType("STRUCT", "struct", fields=(("origin", ColumnType("VARCHAR", "string")),))
+            >>> binding = Binding("f", "f", {"route": "route"}, {"route": route}, "duckdb")
+            >>> binding.column("route.origin").sql("duckdb"), str(binding.column_type("route.origin"))
+            ('("route")."origin"', 'VARCHAR')
         """
         from sqlglot import exp
 
-        if prop is None or prop not in self.columns:
+        if prop is not None and prop in self.columns:
+            return exp.column(self.columns[prop], quoted=True)
+        if prop is None or self.column_type(prop) is None:
             raise MissingColumn(prop)
-        return exp.column(self.columns[prop], quoted=True)
+        top, *path = prop.split(".")
+        expression: exp.Expression = exp.column(self.columns[top], quoted=True)
+        for name in path:
+            expression = exp.Dot(this=exp.paren(expression), expression=exp.to_identifier(name, quoted=True))
+        return expression
 
     def column_type(self, prop: str) -> ColumnType | None:
-        """Return the type of property ``prop``'s column, or ``None`` when it is missing."""
+        """Return the type of property ``prop``'s column (or nested struct field, by dotted path), or
+        ``None`` when it is missing."""
         name = self.columns.get(prop)
-        return None if name is None else self.types.get(name)
+        if name is not None:
+            return self.types.get(name)
+        top, *path = prop.split(".")
+        current = self.types.get(self.columns.get(top, "")) if path else None
+        for field_name in path:
+            if current is None or current.family != "struct":
+                return None
+            current = next((kind for field, kind in current.fields if field == field_name), None)
+        return current
 
 
 @dataclass(slots=True)

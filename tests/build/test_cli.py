@@ -98,3 +98,24 @@ def test_the_summary_keeps_every_cell_whole_in_a_log_and_on_a_narrow_terminal(
         assert not any(long_name in line for line in rows), shown.stdout  # folded onto the next lines
     else:
         assert any(long_name in line for line in rows), shown.stdout
+
+
+def test_a_scaffolded_mesh_and_product_build_as_they_are(tmp_path: Path) -> None:
+    # The "data product factory": what `quanta init` and `quanta new product` write builds at once.
+    from deltalake import DeltaTable
+
+    assert quanta("init", "shop", cwd=tmp_path).returncode == 0
+    root = tmp_path / "shop"
+    made = quanta("new", "product", "sales", "orders", cwd=root)
+    assert made.returncode == 0, made.stderr
+    shown = quanta("build", "--format", "json", cwd=root)
+    assert shown.returncode == 0, shown.stderr
+    product = json.loads(shown.stdout)["products"][0]
+    assert (product["product"], product["status"], product["checks"]["failed"]) == (
+        "sales.orders",
+        "published",
+        0,
+    )
+    source = (root / "sources" / "sales" / "orders.csv").read_text().strip().splitlines()
+    table = DeltaTable(product["ports"][0]["location"]).to_pyarrow_table()
+    assert table.num_rows == len(source) - 1 == product["ports"][0]["rows"]  # every source row, no header

@@ -164,7 +164,13 @@ def test_status_runs_and_lineage_commands(built_example: BuiltMesh) -> None:
 
     status = quanta("status", "--format", "json", cwd=built_example.root)
     assert status.returncode == 0, status.stderr
-    assert all(p["ports"][0]["deltaVersion"] is not None for p in json.loads(status.stdout))
+    products = {p["product"]: p for p in json.loads(status.stdout)}
+    assert all(p["ports"][0]["deltaVersion"] is not None for p in products.values())
+    assert all(p["ageSeconds"] is not None and p["ageSeconds"] >= 0 for p in products.values())
+    # the warnings of the last run stay open: the example's honest findings
+    assert len(products["operations.flights"]["warnings"]) == 3
+    assert len(products["climate.airport_weather"]["warnings"]) == 1
+    assert products["reference.airlines"]["warnings"] == []
     runs = quanta("runs", "operations.flights", "--format", "json", cwd=built_example.root)
     assert runs.returncode == 0 and json.loads(runs.stdout)[0]["product"] == "operations.flights"
     tree = quanta("lineage", "weather_delays", cwd=built_example.root)

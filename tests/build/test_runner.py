@@ -77,6 +77,26 @@ def test_touching_one_transform_rebuilds_it_and_its_downstream_only(mesh: Path) 
     assert sorted(r["value"] for r in read_table(mesh, "two", "d", "d")) == [22, 22, 42, 42, 62]
 
 
+@pytest.mark.parametrize("changed", ["product.odps.yaml", "contract"])
+def test_a_changed_descriptor_or_contract_alone_rebuilds_the_product_and_its_downstream(
+    mesh: Path, changed: str
+) -> None:
+    build(load_workspace(mesh))
+    folder = mesh / "domains" / "two" / "c"
+    document = (
+        folder / changed if changed.endswith(".yaml") else next((folder / "contracts").glob("*.odcs.yaml"))
+    )
+    document.write_text(document.read_text() + "# reviewed\n")  # a comment: the data stays the same
+    result = build(load_workspace(mesh))
+    assert statuses(result) == {
+        "one.a": "skipped",
+        "one.b": "skipped",
+        "three.e": "skipped",
+        "two.c": "published",
+        "two.d": "published",
+    }
+
+
 def test_a_changed_source_rebuilds_its_readers(mesh: Path) -> None:
     build(load_workspace(mesh))
     add_source(mesh, "s2", rows=4)
@@ -145,6 +165,37 @@ def test_python_transforms_receive_relations_and_may_return_arrow_or_pandas(mesh
     assert not result.blocked, [p.reason for p in result.products]
     assert sorted(r["id"] for r in read_table(mesh, "two", "c", "c")) == [2, 2, 3]
     assert sorted(r["value"] for r in read_table(mesh, "two", "d", "d")) == [21, 21, 31]
+
+
+@pytest.mark.parametrize(
+    ("returned", "code"),
+    [
+        pytest.param("a DuckDB relation", "    return c.filter('id > 1')\n", id="relation"),
+        pytest.param(
+            "a pyarrow RecordBatchReader", "    return c.filter('id > 1').to_arrow_reader()\n", id="reader"
+        ),
+        pytest.param("a Polars DataFrame", "    return c.filter('id > 1').pl()\n", id="polars"),
+    ],
+)
+def test_a_python_transform_may_return_a_relation_a_reader_or_polars(
+    mesh: Path, returned: str, code: str
+) -> None:
+    import importlib.util
+
+    from tests.conftest import require
+
+    require(
+        "Polars" not in returned or importlib.util.find_spec("polars") is not None,
+        "polars (a dev dependency: make sync)",
+    )
+    d = mesh / "domains" / "two" / "d" / "transforms"
+    (d / "d.sql").unlink()
+    (d / "d.py").write_text("def transform(c):\n" + code)
+    result = build(load_workspace(mesh))
+    assert not result.blocked, [p.reason for p in result.products]
+    expected = [row for row in read_table(mesh, "two", "c", "c") if row["id"] > 1]
+    assert [row["id"] for row in expected] == [2, 2, 3], returned  # 2 is in a and b, 3 in a only
+    assert read_table(mesh, "two", "d", "d") == expected
 
 
 def test_parallel_and_serial_builds_publish_the_same_data(mesh: Path, tmp_path: Path) -> None:

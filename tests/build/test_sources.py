@@ -66,6 +66,32 @@ def test_a_sqlite_source(tmp_path: Path) -> None:
     assert {c["status"] for c in result.products[0].sources["raw"]} == {"passed"}
 
 
+@pytest.mark.parametrize("file_format", ["parquet", "json", "delta"])
+def test_a_local_file_source_in_each_format(tmp_path: Path, file_format: str) -> None:
+    import duckdb
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    root = tmp_path / "m"
+    rows = pa.table({"id": pa.array([1, 2, 3], pa.int64()), "value": pa.array([10, None, 30], pa.int64())})
+    data = tmp_path / f"orders.{file_format}"
+    if file_format == "delta":
+        write_deltalake(str(data), rows.slice(0, 1))
+        write_deltalake(str(data), rows.slice(1), mode="append")  # two commits: the source is the latest
+    elif file_format == "parquet":
+        duckdb.from_arrow(rows).write_parquet(str(data))
+    else:
+        duckdb.sql(f"COPY (SELECT * FROM rows) TO '{data}' (FORMAT json)")
+    _mesh_reading(root, f"    type: local\n    path: {data}\n    format: {file_format}")
+    result = build(load_workspace(root))
+    product = result.products[0]
+    assert product.status == "published", product.reason
+    assert read_table(root, "sales", "orders", "orders") == rows.to_pylist()
+    checks = product.sources["raw"]
+    assert any(c["kind"] == "row_count" and c["metricValue"] == 3 for c in checks), checks
+    assert {c["status"] for c in checks} == {"passed"}
+
+
 @pytest.mark.postgres
 def test_a_postgresql_source_is_checked_in_place_and_always_reread(
     tmp_path: Path, postgres_server, postgres_url: str, monkeypatch

@@ -200,6 +200,8 @@ def stage_python(engine: Any, path: Path, target: Path, inputs: Iterable[str]) -
         result = function(**arguments)
     except Exception as error:
         raise TransformError(f"{path}: transform() raised {type(error).__name__}: {error}") from error
+    if engine.dialect == "duckdb" and type(result).__name__ == "RecordBatchReader":
+        return _write_reader(path, result, target)
     try:
         engine.register(_RESULT, _registrable(path, result))
         return engine.write_parquet(
@@ -224,6 +226,26 @@ def _load_function(path: Path) -> Any:
     if not callable(function):
         raise TransformError(f"{path}: define a function `transform(<input ports>...)` returning the output")
     return function
+
+
+def _write_reader(path: Path, reader: Any, target: Path) -> Path:
+    """Stream a transform's ``pyarrow.RecordBatchReader`` into the staged Parquet file with pyarrow.
+
+    A reader often pulls from a result still open on the engine's own DuckDB connection
+    (``relation.to_arrow_reader()``), and DuckDB cannot start the COPY of :meth:`write_parquet` on that
+    connection until the result is drained; pyarrow writes the batches as they come instead.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        with pq.ParquetWriter(target, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+    except Exception as error:  # the reader runs the transform's own query as it streams
+        raise TransformError(
+            f"{path}: reading the returned batches raised {type(error).__name__}: {error}"
+        ) from error
+    return Path(target)
 
 
 def _registrable(path: Path, result: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from quanta.checks.api import test_contract as run_contract
-from tests.checks.helpers import contract, result
+from tests.checks.helpers import contract, result, write_flights
 
 NESTED_SQL = """
 SELECT flight, carrier,
@@ -23,19 +23,8 @@ FROM flights
 @pytest.fixture(scope="module", params=["parquet", "json"])
 def nested_file(request, nycflights, tmp_path_factory):
     """The nested flights table in one file of the requested format."""
-    import duckdb
-
     target = tmp_path_factory.mktemp("nested") / f"flights.{request.param}"
-    con = duckdb.connect()
-    con.read_csv(str(nycflights["flights"]), na_values="NA").create_view("flights")
-    relation = con.sql(NESTED_SQL)
-    if request.param == "parquet":
-        relation.write_parquet(str(target))
-    else:
-        relation.to_table("nested")
-        con.execute(f"COPY nested TO '{target}' (FORMAT json)")
-    con.close()
-    return target
+    return write_flights(nycflights["flights"], NESTED_SQL, target)
 
 
 def nested_contract() -> str:

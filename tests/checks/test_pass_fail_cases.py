@@ -11,7 +11,7 @@ import pytest
 
 from quanta.checks.api import test_contract as run_contract
 from quanta.cli.app import main
-from tests.checks.helpers import contract, result
+from tests.checks.helpers import contract, result, write_flights
 
 
 @pytest.fixture(scope="module")
@@ -88,15 +88,12 @@ def test_info_severity_fails_without_blocking(report, oracle):
 
 def test_missing_values_default_counts_empty_strings(nycflights, oracle, tmp_path):
     """January's NULL tail numbers are written as ``''``: missingValues counts them, nullValues does not."""
-    import duckdb
-
-    data = tmp_path / "flights.parquet"
-    con = duckdb.connect()
-    con.read_csv(str(nycflights["flights"]), na_values="NA").create_view("flights")
-    con.sql(
-        "SELECT * REPLACE (CASE WHEN month = 1 AND tailnum IS NULL THEN '' ELSE tailnum END AS tailnum) FROM flights"
-    ).write_parquet(str(data))
-    con.close()
+    data = write_flights(
+        nycflights["flights"],
+        "SELECT * REPLACE (CASE WHEN month = 1 AND tailnum IS NULL THEN '' ELSE tailnum END AS tailnum) "
+        "FROM flights",
+        tmp_path / "flights.parquet",
+    )
     quality = [
         {"id": "missing", "metric": "missingValues", "mustBe": 0},
         {"id": "nulls", "metric": "nullValues", "mustBe": 0},
@@ -130,14 +127,9 @@ def test_the_command_shows_five_samples_by_default(tmp_path, flights_parquet, or
 
 
 def test_json_local_server(nycflights, oracle, tmp_path):
-    import duckdb
-
-    con = duckdb.connect()
-    con.read_csv(str(nycflights["flights"]), na_values="NA").create_view("flights")
-    con.execute(
-        f"COPY (SELECT carrier, dep_time, origin FROM flights) TO '{tmp_path / 'flights.json'}' (FORMAT json)"
+    write_flights(
+        nycflights["flights"], "SELECT carrier, dep_time, origin FROM flights", tmp_path / "flights.json"
     )
-    con.close()
     rows = oracle("SELECT COUNT(*) FROM flights")
     server = {"server": "json", "type": "local", "path": "{model}.json", "format": "json"}
     properties = [

@@ -118,6 +118,57 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def result_value(raw: Any, check: Check, source: str) -> Outcome | float | bool:
+    """Turn the single result of a ``sql`` query or ``custom`` plug-in into the value its threshold compares.
+
+    ODCS v3.1.0: a sql rule's "numeric or boolean result is compared with the operator". A boolean result
+    with no operator passes when true. With a boolean operand (``mustBe: true``) the result must be a
+    boolean or 0/1 and is compared as a boolean; with a numeric operand a boolean counts as 1/0.
+
+    Args:
+        raw: the result as returned (``None`` for NULL or no row).
+        check: the ``sql`` or ``custom`` check.
+        source: who returned it, for messages (``"the query"``, ``"the plug-in"``).
+
+    Returns:
+        The number or boolean to compare, or the final :class:`Outcome` when there is nothing to compare.
+
+    Example:
+        >>> from quanta.checks.plan import Check, Condition, RuleMeta, Threshold
+        >>> check = Check("sql", "f", RuleMeta("r", "r", ""),
+        ...               threshold=Threshold((Condition("mustBe", True),), ""))
+        >>> result_value(1, check, "the query"), result_value(False, check, "the query")
+        (True, False)
+        >>> result_value(2, check, "the query").reason
+        'the query returned 2; a boolean operand needs a boolean (or 0/1) result'
+    """
+    if raw is None:
+        return Outcome("error", None, f"{source} returned NULL or no row")
+    threshold = check.threshold
+    boolean = threshold is not None and any(isinstance(c.value, bool) for c in threshold.conditions)
+    if isinstance(raw, bool):
+        if threshold is None:
+            return Outcome("passed" if raw else "failed", raw, None if raw else f"{source} returned false")
+        return raw if boolean else (1.0 if raw else 0.0)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return Outcome("error", None, f"{source} returned {raw!r}, which is neither a number nor a boolean")
+    if threshold is None:
+        return Outcome(
+            "error", value, f"a {check.kind} rule with a numeric result needs an operator (e.g. mustBe: 0)"
+        )
+    if boolean:
+        if value not in (0, 1):
+            return Outcome(
+                "error",
+                value,
+                f"{source} returned {raw!r}; a boolean operand needs a boolean (or 0/1) result",
+            )
+        return value == 1
+    return value
+
+
 def count_where(predicate: exp.Expression) -> exp.Expression:
     """``COUNT(*) FILTER (WHERE predicate)``: rows for which ``predicate`` is true (never NULL)."""
     from sqlglot import exp

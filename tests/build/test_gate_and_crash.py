@@ -122,3 +122,32 @@ def test_kill_minus_nine_at_random_moments_leaves_every_table_at_its_last_commit
     assert document["products"], final.stderr
     _consistent(root)
     assert not list((root / ".quanta" / "tables" / "_staging").glob("*/*")), (seed, delays)
+
+
+@pytest.mark.parametrize("command", ["runs", "status"])
+def test_after_kill_minus_nine_the_next_reading_command_repairs_the_record(
+    built_example: BuiltMesh, tmp_path: Path, command: str
+) -> None:
+    from quanta.build.record import RUNNING_MARKER
+
+    root = copy_mesh(built_example, tmp_path / "mesh")
+    marker = root / RUNNING_MARKER
+    for delay in (2.5, 1.5, 3.5, 1.0, 4.5):  # until the kill lands inside a build
+        process = subprocess.Popen(
+            [sys.executable, "-m", "quanta.cli.app", "build", "--force", "--jobs", "2"],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if marker.exists():
+            break
+    assert marker.exists(), "no kill landed inside a build"
+    shown = quanta(command, "--format", "json", cwd=root)
+    assert shown.returncode == 0, shown.stderr
+    assert not marker.exists()
+    _consistent(root)  # no run left running; every snapshot agrees with its table's log
+    if command == "runs":
+        assert "running" not in {run["status"] for run in json.loads(shown.stdout)}

@@ -65,6 +65,11 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         # Before the first request: request threads must never be the first to import sqlglot or pyarrow
         # at once (quanta.engine.libraries); it also spares the first consumer the 0.4 s of imports.
         import_engine_libraries()
+        # After a crash, serve the repaired record, not runs left "running" (no-op when nothing was cut).
+        from quanta.build import reconcile_if_interrupted
+        from quanta.mesh import load_workspace
+
+        reconcile_if_interrupted(load_workspace(settings.mesh_root))
         services.start_event_pump()
         yield
         services.close()

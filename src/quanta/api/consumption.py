@@ -38,19 +38,44 @@ def agreement(services: Services, caller: Caller, agreement_id: str) -> dict[str
 
     service = _access(services)
     found = service.get(agreement_id)
-    data = found.to_dict()
-    mine = {caller.name, *caller.teams}
     deciders = {a.id for a in service.pending_for(caller.name)}
-    product = services.catalog.get(found.port.rsplit(".", 1)[0])
-    owner = product is not None and caller.owns(product)
-    if (
-        found.consumer not in mine
-        and found.requested_by not in mine
-        and found.id not in deciders
-        and not owner
-    ):
+    if found.id not in deciders and not _concerns(services, caller, found):
         raise AccessDenied(f"agreement {agreement_id} is neither yours nor waiting for your decision")
-    return data
+    return found.to_dict()
+
+
+def _concerns(services: Services, caller: Caller, found: Any) -> bool:
+    """Whether ``found`` is the caller's (or its team's), was requested by them, or is on a port they own."""
+    mine = {caller.name, *caller.teams}
+    if found.consumer in mine or found.requested_by in mine:
+        return True
+    product = services.catalog.get(found.port.rsplit(".", 1)[0])
+    return product is not None and caller.owns(product)
+
+
+def lineage_agreements(services: Services, caller: Caller | None, ports: set[str]) -> list[dict[str, Any]]:
+    """The active agreements on ``ports`` the caller may see, for the product-level lineage graph.
+
+    Deny by default, with the rules of :func:`agreement`: an anonymous caller sees none; a principal sees
+    the agreements it (or one of its teams) holds or requested and every agreement on the ports of the
+    products its team owns.
+
+    Args:
+        services: the app's services (its access service and catalog).
+        caller: who asks; ``None`` or the anonymous discovery caller see nothing.
+        ports: ``domain.product.port`` names; agreements on other ports are left out.
+
+    Returns:
+        ``Agreement.to_dict()`` of each visible active agreement, ordered by port, consumer and id.
+    """
+    if caller is None or caller.kind == "anonymous" or not ports:
+        return []
+    found = [
+        a
+        for a in _access(services).list(state="active")
+        if a.port in ports and _concerns(services, caller, a)
+    ]
+    return [a.to_dict() for a in sorted(found, key=lambda a: (a.port, a.consumer, a.id))]
 
 
 def pending(services: Services, caller: Caller) -> list[dict[str, Any]]:
@@ -61,12 +86,13 @@ def pending(services: Services, caller: Caller) -> list[dict[str, Any]]:
 def request_access(
     services: Services, caller: Caller, port: str, purpose: str, end: str | None = None, *, pii: bool = False
 ) -> dict[str, Any]:
-    """File an access request for ``port`` (``domain.product.port``) as the caller."""
+    """File an access request for ``port`` (``domain.product.port``) as the caller.
+
+    The access store writes the ``agreement.request`` (or, auto-approved, ``agreement.activate``) event to
+    the registry outbox in the same transaction; the event pump delivers it to webhook subscribers.
+    """
     created = _access(services).request(
         caller.name, port, purpose, requested_by=caller.name, ends_at=end, pii=pii
-    )
-    services.hub.publish(
-        port.rsplit(".", 1)[0], "agreement.requested", {"agreement": created.id, "by": caller.name}
     )
     return created.to_dict()
 
@@ -74,7 +100,15 @@ def request_access(
 def decide(
     services: Services, caller: Caller, agreement_id: str, action: str, reason: str = ""
 ) -> dict[str, Any]:
-    """Apply ``approve``, ``reject`` or ``revoke`` to an agreement as the caller."""
+    """Apply ``approve``, ``reject`` or ``revoke`` to an agreement as the caller.
+
+    The access store writes ``agreement.<transition>`` to the registry outbox with the change (e.g.
+    ``agreement.activate`` for an approval); the event pump delivers it to webhook subscribers, so nothing
+    is published from here (a second event would reach every subscriber twice).
+
+    Raises:
+        UsageError: ``action`` is not one of the three.
+    """
     service = _access(services)
     if action == "approve":
         changed = service.approve(agreement_id, caller.name, reason)
@@ -84,9 +118,6 @@ def decide(
         changed = service.revoke(agreement_id, caller.name, reason or "revoked")
     else:
         raise UsageError(f"unknown action {action!r}: use approve, reject or revoke")
-    services.hub.publish(
-        changed.port.rsplit(".", 1)[0], f"agreement.{action}", {"agreement": changed.id, "by": caller.name}
-    )
     return changed.to_dict()
 
 
@@ -114,12 +145,31 @@ def sample(services: Services, caller: Caller, port: str, limit: int) -> tuple[l
 
 
 def runs(services: Services, limit: int = 100) -> list[dict[str, Any]]:
-    """Recent product runs from the registry, newest first, with check counts."""
+    """Recent product runs from the registry, newest first, with check counts and check results.
+
+    Args:
+        services: the app's services (its registry).
+        limit: at most this many runs.
+
+    Returns:
+        :func:`quanta.api.runtime.run_json` of each run with its ``checkResults`` (every check result of the
+        run, as the API's check history serves them), plus its counts flattened (``passed``, ``warned``,
+        ``failed`` ...), ``started`` and ``rows`` (rows of the snapshots the run published, summed over
+        its ports; ``None`` when it published none).
+    """
     from quanta.api import runtime
 
     reader = services.registry
     items = []
+    published: dict[tuple[str, str], dict[str, int]] = {}
     for run in reader.runs(limit=limit):
-        body = runtime.run_json(reader, run)
-        items.append({**body, **body["checks"], "started": body["startedAt"]})
+        if (run.domain, run.product) not in published:
+            rows: dict[str, int] = {}
+            for snap in reader.snapshots(run.domain, run.product):
+                if snap.run_id is not None and snap.row_count is not None:
+                    rows[snap.run_id] = rows.get(snap.run_id, 0) + snap.row_count
+            published[(run.domain, run.product)] = rows
+        body = runtime.run_json(reader, run, with_checks=True)
+        rows_of_run = published[(run.domain, run.product)].get(run.id)
+        items.append({**body, **body["checks"], "started": body["startedAt"], "rows": rows_of_run})
     return items

@@ -162,3 +162,64 @@ def certification_report(reader: RegistryReader, domain: str, name: str) -> dict
         "warnings": [str(v.get("policy")) for v in failed if not v.get("blocking")],
         "report": report,
     }
+
+
+def sla_status(
+    reader: RegistryReader, domain: str, name: str, port: str, objectives: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The latest status of each SLA objective of ``port`` (the API's ``/sla`` and the product page).
+
+    The last run's check results of the port are matched to each objective by its ``property`` (named in
+    the check's ``kind``, ``ruleId`` or ``ruleName``, e.g. ``sla.latency``).
+
+    Args:
+        reader: the registry.
+        domain: the product's domain.
+        name: the product's name.
+        port: the output port's name.
+        objectives: the port contract's ODCS ``slaProperties`` entries (``property``, ``value``, ``unit``,
+            ``element``, ``driver``), as written.
+
+    Returns:
+        One item per objective, in contract order: ``property``; ``objective`` (the ``value``, ``unit``,
+        ``element`` and ``driver`` the contract states); ``status`` (the check's status: ``passed``,
+        ``failed``, ``error``, ``skipped``, ``manual`` or ``not_evaluated``, the latter also when the last
+        run measured nothing for the property); ``measured`` (the check's metric value, or ``None``);
+        ``unit`` (of the measured value, or ``None``); ``reason`` (the check's message, or why nothing was
+        measured; ``None`` when the check passed without a message). Source: ODCS v3.1.0 §Service-Level
+        Agreement.
+    """
+    last = check_history(reader, domain, name, port, limit=1)
+    results = last[0]["results"] if last else []
+    items = []
+    for objective in objectives:
+        prop = str(objective.get("property") or "")
+        measured = next(
+            (
+                r
+                for r in results
+                if prop
+                and prop.lower()
+                in " ".join(str(r.get(k) or "") for k in ("kind", "ruleId", "ruleName")).lower()
+            ),
+            None,
+        )
+        if measured is not None:
+            reason = measured["message"] or None
+        elif last:
+            reason = f"the last run recorded no check of {prop or 'this property'}"
+        else:
+            reason = "no build recorded yet"
+        items.append(
+            {
+                "property": prop,
+                "objective": {
+                    k: objective.get(k) for k in ("value", "unit", "element", "driver") if k in objective
+                },
+                "status": measured["status"] if measured else "not_evaluated",
+                "measured": measured["metricValue"] if measured else None,
+                "unit": measured["unit"] if measured else None,
+                "reason": reason,
+            }
+        )
+    return items

@@ -42,31 +42,33 @@ class UsageCounter:
         self._upsert(key, rows)
 
     def _upsert(self, key: tuple[str, str, str, str, str], rows: int) -> None:
-        from sqlalchemy.orm import Session
+        """Add one use and ``rows`` rows to the row of ``key`` in one atomic statement.
 
+        ``INSERT ... ON CONFLICT (primary key) DO UPDATE SET count = count + 1, rows = rows + excluded.rows``
+        (PostgreSQL and SQLite, through SQLAlchemy's dialect inserts): the database itself decides between
+        inserting and adding, so server processes counting the first use of a day at once cannot both
+        insert (a read ``FOR UPDATE`` then an insert did, and one failed on the primary key, because a
+        row that does not exist yet cannot be locked). A registry is one or the other
+        (:func:`quanta.registry.db.resolve_url`).
+        """
+        from quanta.registry.db import conflict_insert
         from quanta.registry.models import UsageCount
 
+        insert = conflict_insert(self.engine.dialect.name)
+        table = UsageCount.__table__
         product, port, principal, kind, day = key
-        # A write transaction from the start (BEGIN IMMEDIATE on SQLite): a deferred one that read the row
-        # fails with "database is locked" when another request wrote (a token's last use) in between.
+        statement = insert(table).values(
+            product=product, port=port, principal=principal, kind=kind, day=day, count=1, rows=rows
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=list(table.primary_key.columns),
+            set_={"count": table.c.count + 1, "rows": table.c.rows + statement.excluded.rows},
+        )
+        # A write transaction from the start (BEGIN IMMEDIATE on SQLite), so a concurrent writer queues on
+        # the busy timeout instead of failing; the lock keeps this process's threads from contending.
         engine = self.engine.execution_options(quanta_write=True)
-        with self._lock, Session(engine) as session, session.begin():
-            found = session.get(UsageCount, (product, port, principal, kind, day), with_for_update=True)
-            if found is None:
-                session.add(
-                    UsageCount(
-                        product=product,
-                        port=port,
-                        principal=principal,
-                        kind=kind,
-                        day=day,
-                        count=1,
-                        rows=rows,
-                    )
-                )
-            else:
-                found.count += 1
-                found.rows += rows
+        with self._lock, engine.begin() as connection:
+            connection.execute(statement)
 
     def _items(self) -> list[tuple[tuple[str, str, str, str, str], int, int]]:
         if self.engine is None:

@@ -26,6 +26,7 @@ __all__ = [
     "StageResult",
     "build",
     "plan",
+    "reconcile_if_interrupted",
 ]
 
 
@@ -40,6 +41,38 @@ def plan(workspace: Workspace, selectors: Iterable[str] = (), *, force: bool = F
     from quanta.mesh import make_plan
 
     return make_plan(workspace, selectors, force=force, state=prior_state(workspace))
+
+
+def reconcile_if_interrupted(workspace: Workspace) -> list[str]:
+    """Repair what an interrupted build left, before a command that only reads the record shows it.
+
+    ``quanta status``, ``quanta runs`` and ``quanta serve`` call it at start-up, so after ``kill -9`` the
+    next command of any kind, not only the next build, finds the registry consistent with the Delta
+    tables. It costs two file checks when nothing was interrupted. It takes the mesh lock without
+    waiting: a build that holds it is alive, reconciles at its own start, and its runs are not stale.
+
+    Returns:
+        One line per repair (see :func:`quanta.build.record.reconcile_mesh`); empty when nothing was
+        interrupted, a build is running, or the mesh folder is read-only (nothing can be repaired there).
+    """
+    from quanta.build.record import RUNNING_MARKER, interrupted, open_mesh_registry, reconcile_mesh
+    from quanta.registry import LockHeld, MeshLock
+
+    if not interrupted(workspace):
+        return []
+    try:
+        with MeshLock(workspace.root / LOCK_FILE):
+            if not interrupted(workspace):  # a build finished between the two checks
+                return []
+            registry = open_mesh_registry(workspace)
+            try:
+                lines = reconcile_mesh(workspace, registry)
+            finally:
+                registry.close()
+            (workspace.root / RUNNING_MARKER).unlink(missing_ok=True)
+            return lines
+    except (LockHeld, PermissionError):
+        return []
 
 
 def build(

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from quanta.build.context import ProductRun, StagedPort
-    from quanta.mesh.workspace import InputPort, OutputPort
+    from quanta.mesh.workspace import InputPort, OutputPort, ProductSpec, Workspace
+    from quanta.spec.documents import Contract
 
 SOURCE_PREFIX = "__quanta_source_"
 BLOCKING_SEVERITIES = (None, "", "error")
@@ -174,33 +175,86 @@ def _read_remote(
     return report
 
 
+def relationship_publishers(
+    workspace: Workspace, contract: Contract
+) -> dict[str, tuple[ProductSpec, OutputPort]]:
+    """The output ports that publish the targets of ``contract``'s ``relationships``, keyed as ``to`` names them.
+
+    A relationship names its target contract with the ``quantaContractId`` custom property; a target
+    whose contract no product of the mesh publishes is left out (its check says it was not evaluated).
+    """
+    from quanta.engine.sources import custom_property
+
+    publishers = workspace.output_contracts()
+    found: dict[str, tuple[ProductSpec, OutputPort]] = {}
+    for obj in contract.schema:
+        for prop in [obj, *(obj.get("properties") or [])]:
+            for relationship in prop.get("relationships") or []:
+                key = str(relationship.get("to") or "").split(".", 1)[0]
+                contract_id = custom_property(relationship, "quantaContractId")
+                if key and key not in found and contract_id in publishers:
+                    found[key] = publishers[contract_id]
+    return found
+
+
 def related_tables(run: ProductRun, port: OutputPort) -> dict[str, Any]:
     """The data behind the output contract's ``relationships``, keyed as ``to`` names them.
 
-    A relationship names its target contract with the ``quantaContractId`` custom property; the target is
-    read at its latest published version (a product's own staged data when it points at itself).
+    Each target is read at its latest published version (a product's own staged data when it points at
+    itself; see :func:`relationship_publishers`).
     """
     from quanta import storage
-    from quanta.engine.sources import custom_property
 
-    publishers = run.workspace.output_contracts()
     related: dict[str, Any] = {}
-    for obj in port.contract.schema:
-        for prop in [obj, *(obj.get("properties") or [])]:
-            for relationship in prop.get("relationships") or []:
-                target = str(relationship.get("to") or "")
-                key = target.split(".", 1)[0]
-                contract_id = custom_property(relationship, "quantaContractId")
-                if not key or key in related or contract_id not in publishers:
-                    continue
-                producer, output = publishers[contract_id]
-                if producer.key == run.key and output.name in run.staged:
-                    related[key] = run.staged[output.name].path
-                    continue
-                location = run.workspace.table_location(producer, output)
-                version = storage.latest_version(location, storage_options=run.storage_options)
-                if version is not None:
-                    related[key] = _snapshot_file(run, key, location, version)
+    for key, (producer, output) in relationship_publishers(run.workspace, port.contract).items():
+        if producer.key == run.key and output.name in run.staged:
+            related[key] = run.staged[output.name].path
+            continue
+        location = run.workspace.table_location(producer, output)
+        version = storage.latest_version(location, storage_options=run.storage_options)
+        if version is not None:
+            related[key] = _snapshot_file(run, key, location, version)
+    return related
+
+
+def published_related(contract_path: str | Path) -> dict[str, str]:
+    """For ``quanta test``: the published tables behind the relationships of a contract of a mesh.
+
+    Args:
+        contract_path: a contract file; when it is the contract of an output port of the mesh around
+            it, its relationships' targets are resolved as the build's gate resolves them.
+
+    Returns:
+        ``to`` object -> location of the publishing port's Delta table (its latest version is read);
+        empty outside a mesh, for a contract no output port names, or for targets never published.
+    """
+    from quanta import storage
+    from quanta.build.state import storage_options
+    from quanta.errors import ConfigError
+    from quanta.mesh import load_workspace
+
+    path = Path(contract_path).resolve()
+    try:
+        workspace = load_workspace(path.parent)
+    except ConfigError:  # not inside a mesh
+        return {}
+    port = next(
+        (
+            port
+            for product in workspace.products.values()
+            for port in product.output_ports
+            if port.contract.path is not None and Path(port.contract.path).resolve() == path
+        ),
+        None,
+    )
+    if port is None:
+        return {}
+    options = storage_options(workspace)
+    related = {}
+    for key, (producer, output) in relationship_publishers(workspace, port.contract).items():
+        location = workspace.table_location(producer, output)
+        if storage.latest_version(location, storage_options=options) is not None:
+            related[key] = location
     return related
 
 

@@ -21,11 +21,15 @@ def status(workspace: Workspace) -> list[dict[str, Any]]:
     ``lastRun`` (status of the last recorded run), ``lastRunAt``, ``warnings`` (the names of the
     warnings of that run, which stay open until a run passes them) and ``certification`` (``OK`` or
     ``NOT COMPLIANT``: the last certification a build recorded; ``None`` when never certified).
+
+    What an interrupted build left is repaired first (:func:`quanta.build.reconcile_if_interrupted`).
     """
     from quanta import storage
+    from quanta.build import reconcile_if_interrupted
     from quanta.build.state import storage_options
     from quanta.mesh.plan import lifecycle_dict
 
+    reconcile_if_interrupted(workspace)  # after a crash, show the repaired record, not a stale one
     now = datetime.now(UTC)
     options = storage_options(workspace)
     last = _last_runs(workspace)
@@ -93,8 +97,14 @@ def _last_runs(workspace: Workspace) -> dict[str, dict[str, Any]]:
 
 
 def runs(workspace: Workspace, product: str | None = None, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Return the most recent build runs from the registry, newest first."""
+    """Return the most recent build runs from the registry, newest first.
+
+    What an interrupted build left is repaired first (:func:`quanta.build.reconcile_if_interrupted`).
+    """
+    from quanta.build import reconcile_if_interrupted
     from quanta.build.record import recent_runs
+
+    reconcile_if_interrupted(workspace)
 
     key = resolve_name(product, workspace.products) if product else None
     return recent_runs(workspace, key, limit=limit)

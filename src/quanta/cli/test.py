@@ -40,6 +40,14 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 2GB (spills above it)."),
         ] = None,
+        related: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--related",
+                help="OBJECT=PATH: the data of an object of another contract that relationships name "
+                "(repeatable). Inside a mesh, published tables are found by quantaContractId.",
+            ),
+        ] = None,
     ) -> None:
         """Test a data contract against its data. Exit 0: no blocking failure; 1: a blocking failure; 2:
         usage or connection error."""
@@ -51,7 +59,14 @@ def register(app: typer.Typer) -> None:
         if explain:
             _emit(explain_contract(contract, data=data, server=server), output)
             return
-        report = test_contract(contract, data=data, server=server, samples=samples, memory_limit=memory_limit)
+        report = test_contract(
+            contract,
+            data=data,
+            server=server,
+            samples=samples,
+            memory_limit=memory_limit,
+            related=_related(contract, related or []),
+        )
         if output_format == "json":
             text = report.to_json()
         elif output_format == "junit":
@@ -67,6 +82,36 @@ def register(app: typer.Typer) -> None:
 
             _print_text(report, console())
         raise typer.Exit(0 if report.passed else 1)
+
+
+def _related(contract: Path, given: list[str]) -> dict[str, str] | None:
+    """The data of the relationships' target objects, keyed by object name.
+
+    ``--related OBJECT=PATH`` wins over what the mesh around the contract publishes
+    (:func:`quanta.build.gate.published_related`).
+
+    Raises:
+        UsageError: a ``--related`` value is not ``OBJECT=PATH``.
+    """
+    from quanta.errors import UsageError
+
+    explicit = {}
+    for value in given:
+        key, sep, path = value.partition("=")
+        if not sep or not key or not path:
+            raise UsageError(
+                f"--related takes OBJECT=PATH (e.g. airports=data/airports.parquet), not {value!r}"
+            )
+        explicit[key] = path
+    try:
+        text = contract.read_text(encoding="utf-8")
+    except OSError:
+        text = ""  # test_contract reports the unreadable file
+    if "quantaContractId" not in text:  # no target in another contract: skip loading the mesh
+        return explicit or None
+    from quanta.build.gate import published_related
+
+    return {**published_related(contract), **explicit}
 
 
 def _emit(text: str, output: Path | None) -> None:

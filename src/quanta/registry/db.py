@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from quanta.errors import ConfigError
 
@@ -121,3 +121,21 @@ def create_engine(url: str) -> Engine:
         return sa.create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     # a builder holds one connection per build lock and per product lock besides its sessions
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def conflict_insert(dialect: str) -> Any:
+    """The SQLAlchemy ``insert`` construct with ``ON CONFLICT`` clauses for the registry's dialect.
+
+    Both registry backends support ``INSERT ... ON CONFLICT DO NOTHING / DO UPDATE``, through dialect
+    constructs of their own (``on_conflict_do_nothing``, ``on_conflict_do_update``).
+
+    Args:
+        dialect: the engine's ``dialect.name``: ``"postgresql"`` or ``"sqlite"``.
+
+    Source: SQLAlchemy 2, "INSERT…ON CONFLICT (Upsert)" (PostgreSQL and SQLite dialects).
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

@@ -86,10 +86,9 @@ class Registry(StateWrites, RegistryReader):
 
     def _insert_ignore(self, session: Session, model: type, values: dict[str, Any]) -> None:
         """INSERT ... ON CONFLICT DO NOTHING (both dialects), so concurrent builders never collide."""
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        from quanta.registry.db import conflict_insert
+
+        insert = conflict_insert(self.dialect)
         session.execute(insert(model.__table__).values(**values).on_conflict_do_nothing())
 
     # -- products -------------------------------------------------------------------------------------

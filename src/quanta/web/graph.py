@@ -24,7 +24,8 @@ class Node:
     Args:
         id: unique id (e.g. ``"product:operations.flights"``).
         label: text shown (shortened to fit).
-        kind: ``product``, ``source``, ``port``, ``consumer`` or ``column``; styles the box.
+        kind: ``product``, ``source``, ``port``, ``consumer`` (holder of an access agreement) or
+            ``column``; styles the box.
         href: where a click goes, or ``""``.
         current: highlight this node (the product being viewed).
     """
@@ -38,11 +39,19 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    """An arrow from ``source`` to ``target`` (node ids), with an optional label (e.g. an agreement)."""
+    """An arrow from ``source`` to ``target`` (node ids).
+
+    Args:
+        source: the node the arrow leaves.
+        target: the node the arrow points at.
+        label: shown as the arrow's tooltip and read by screen readers (e.g. an agreement), or ``""``.
+        kind: ``input``, ``publishes`` or ``agreement``; styles the arrow (``""``: plain).
+    """
 
     source: str
     target: str
     label: str = ""
+    kind: str = ""
 
 
 def layout(nodes: Sequence[Node], edges: Sequence[Edge]) -> dict[str, tuple[float, float]]:
@@ -121,7 +130,7 @@ def lineage_svg(nodes: Sequence[Node], edges: Sequence[Edge], *, title: str) -> 
         sx, sy, tx, ty = x1 + NODE_W, y1 + NODE_H / 2, x2, y2 + NODE_H / 2
         mid = (sx + tx) / 2
         parts.append(
-            f'<path class="edge" d="M{sx:.0f},{sy:.0f} C{mid:.0f},{sy:.0f} '
+            f'<path class="edge {escape(e.kind)}" d="M{sx:.0f},{sy:.0f} C{mid:.0f},{sy:.0f} '
             f'{mid:.0f},{ty:.0f} {tx:.0f},{ty:.0f}" '
             f'marker-end="url(#arrow)"><title>{escape(e.label or f"{e.source} → {e.target}")}</title></path>'
         )

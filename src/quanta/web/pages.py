@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from quanta.api import consumption, runtime
 from quanta.api.deps import CallerDep, OptionalCallerDep, ProductDep, ServicesDep
-from quanta.api.routers.lineage import product_graph
+from quanta.api.routers.lineage import product_graph, viewer_graph
 from quanta.api.routers.products import product_summary
 from quanta.api.services import Caller, Services, authenticate
 from quanta.api.sessions import COOKIE_NAME
@@ -170,8 +170,17 @@ def logout(request: Request, services: ServicesDep, csrf: Annotated[str, Form(ma
     return response
 
 
-def _lineage(services: Services, key: str):
-    graph = product_graph(services.catalog, key)
+def _edge_label(edge: dict[str, Any]) -> str:
+    if edge["kind"] == "agreement":
+        return f"agreement {edge['agreement']} of {edge['consumer']}: {edge.get('purpose') or ''}"
+    return str(edge.get("port", edge["kind"]))
+
+
+def _lineage(services: Services, caller: Caller | None, key: str):
+    try:
+        graph = viewer_graph(services, caller, key)
+    except QuantaError:  # the access service is down: draw the mesh without agreements
+        graph = product_graph(services.catalog, key)
     nodes = []
     for n in graph["nodes"]:
         href = ""
@@ -179,21 +188,32 @@ def _lineage(services: Services, key: str):
             domain, name = n["product"].split(".", 1)
             href = f"/ui/products/{domain}/{name}"
         nodes.append(Node(n["id"], n["label"], n["kind"], href, current=n["id"] == f"product:{key}"))
-    edges = [Edge(e["source"], e["target"], e.get("port", e["kind"])) for e in graph["edges"]]
+    edges = [Edge(e["source"], e["target"], _edge_label(e), e["kind"]) for e in graph["edges"]]
     return lineage_svg(
-        nodes, edges, title=f"Lineage of {key}: upstream products and sources, downstream consumers"
+        nodes,
+        edges,
+        title=f"Lineage of {key}: upstream products and sources, downstream products and consumers",
     )
 
 
 @router.get("/ui/products/{domain}/{product}", response_class=HTMLResponse)
 def product_page(request: Request, product: ProductDep, services: ServicesDep, caller: OptionalCallerDep):
-    """A product: description, ports and schemas (PII marked), SLAs, lineage, usage, sample, request form."""
+    """A product: description, ports and schemas (PII marked), SLA objectives with their latest measured
+    status (:func:`quanta.api.runtime.sla_status`, as ``/api/v1/.../sla``), lineage, usage, sample and
+    the request form."""
     _browse_allowed(services, caller)
     usage = [Point(day, count) for day, count in services.usage.per_day(product.key)]
     try:
         history = runtime.quality_history(services.registry, product.domain, product.name)
+        slas = {
+            port.name: runtime.sla_status(
+                services.registry, product.domain, product.name, port.name, port.sla
+            )
+            for port in product.ports
+            if port.sla
+        }
     except QuantaError:
-        history = []
+        history, slas = [], {}
     quality = [
         Point((h["startedAt"] or "")[:16].replace("T", " "), round(h["quality"] * 100, 1), h["status"])
         for h in history
@@ -204,7 +224,7 @@ def product_page(request: Request, product: ProductDep, services: ServicesDep, c
         "status": services.status(product),
         "certification": services.certification(product),
         "is_owner": bool(caller and caller.owns(product)),
-        "lineage_svg": _lineage(services, product.key),
+        "lineage_svg": _lineage(services, caller, product.key),
         "usage_svg": bar_chart(usage, title=f"Uses of {product.key} per day"),
         "quality_svg": line_chart(
             quality, title=f"Share of passed checks per build of {product.key}", y_min=0, y_max=100, unit="%"
@@ -213,6 +233,7 @@ def product_page(request: Request, product: ProductDep, services: ServicesDep, c
         else None,
         "summary": services.runtime(product),
         "lifecycles": {port.name: port_lifecycle(product.key, port) for port in product.ports},
+        "slas": slas,
     }
     return render(request, "product.html", context)
 

@@ -1,16 +1,19 @@
-"""``/api/v1/lineage``: the product graph (products, ports, sources) and column-level lineage."""
+"""``/api/v1/lineage``: the product graph (products, ports, sources, agreements) and column-level lineage."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from quanta.api import consumption
 from quanta.api.catalog import Catalog
 from quanta.api.deps import CallerDep, DiscoveryCallerDep, ServicesDep
+from quanta.api.services import Caller, Services
 
 router = APIRouter(prefix="/api/v1/lineage", tags=["lineage"])
 
@@ -23,7 +26,8 @@ def product_graph(catalog: Catalog, focus: str | None = None) -> dict[str, list[
         focus: a product key: keep only it, its upstream and its downstream products (transitively).
 
     Returns:
-        ``{"nodes": [{id, kind, label, product}], "edges": [{source, target, kind}]}``.
+        ``{"nodes": [{id, kind, label, product}], "edges": [{source, target, kind}]}``; ``input`` edges
+        also carry ``port`` (the input port's name). :func:`add_agreements` adds the consumers.
     """
     keys = set(catalog.products)
     if focus is not None and focus in catalog.products:
@@ -48,6 +52,74 @@ def product_graph(catalog: Catalog, focus: str | None = None) -> dict[str, list[
             edges.append({"source": source, "target": f"product:{key}", "kind": "input", "port": i.name})
     unique = {n["id"]: n for n in nodes}
     return {"nodes": list(unique.values()), "edges": edges}
+
+
+def add_agreements(
+    graph: dict[str, list[dict[str, Any]]], agreements: Iterable[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Add access agreements to a :func:`product_graph` result, in place.
+
+    Each agreement becomes a ``consumer`` node (one per principal or team, ``id`` ``consumer:<name>``,
+    with ``consumerKind``) and an ``agreement`` edge from the port it grants to that consumer, in the
+    direction the data flows, carrying ``agreement`` (its id), ``consumer``, ``purpose`` and ``state``.
+    Agreements on ports outside the graph are left out. The caller chooses which agreements the viewer
+    may see (:func:`quanta.api.consumption.lineage_agreements`).
+
+    Args:
+        graph: ``{"nodes": [...], "edges": [...]}`` from :func:`product_graph`.
+        agreements: ``Agreement.to_dict()`` items (``id``, ``consumer``, ``consumerKind``, ``port`` as
+            ``domain.product.port``, ``purpose``, ``state``).
+
+    Returns:
+        ``graph`` itself.
+    """
+    ids = {n["id"] for n in graph["nodes"]}
+    for agreement in agreements:
+        port_id = f"port:{agreement['port']}"
+        if port_id not in ids:
+            continue
+        consumer = str(agreement["consumer"])
+        node_id = f"consumer:{consumer}"
+        if node_id not in ids:
+            ids.add(node_id)
+            graph["nodes"].append(
+                {
+                    "id": node_id,
+                    "kind": "consumer",
+                    "label": consumer,
+                    "product": None,
+                    "consumerKind": agreement.get("consumerKind"),
+                }
+            )
+        graph["edges"].append(
+            {
+                "source": port_id,
+                "target": node_id,
+                "kind": "agreement",
+                "agreement": agreement["id"],
+                "consumer": consumer,
+                "purpose": agreement.get("purpose"),
+                "state": agreement.get("state"),
+            }
+        )
+    return graph
+
+
+def viewer_graph(services: Services, caller: Caller | None, focus: str | None = None) -> dict[str, Any]:
+    """The product graph as ``caller`` may see it: :func:`product_graph` plus the active agreements on
+    its ports that the caller may see (deny by default: none for an anonymous caller).
+
+    Args:
+        services: the app's services (catalog, access service).
+        caller: the viewer, or ``None``.
+        focus: a product key to focus on, or ``None`` for the whole mesh.
+
+    Returns:
+        The graph of :func:`product_graph` with :func:`add_agreements` applied.
+    """
+    graph = product_graph(services.catalog, focus)
+    ports = {n["id"].removeprefix("port:") for n in graph["nodes"] if n["kind"] == "port"}
+    return add_agreements(graph, consumption.lineage_agreements(services, caller, ports))
 
 
 def _closure(catalog: Catalog, key: str, *, up: bool) -> set[str]:
@@ -92,8 +164,13 @@ def get_lineage(
     caller: DiscoveryCallerDep,
     product: Annotated[str | None, Query(max_length=400, description="Focus on `domain.product`.")] = None,
 ) -> dict[str, Any]:
-    """Products, ports and sources, with their edges; with ``product``, only its upstream and downstream."""
-    return product_graph(services.catalog, product)
+    """Products, ports and sources, with their edges; with ``product``, only its upstream and downstream.
+
+    A signed-in caller also sees the active agreements it may see on the graph's ports (its own and its
+    teams', and all of those on the products its team owns) as ``consumer`` nodes and ``agreement`` edges;
+    an anonymous caller sees none.
+    """
+    return viewer_graph(services, caller, product)
 
 
 @router.get("/columns", summary="Column-level lineage")

@@ -220,34 +220,13 @@ def get_checks(
 def get_sla(
     product: ProductByIdDep, port: str, services: ServicesDep, caller: DiscoveryCallerDep
 ) -> dict[str, Any]:
-    """Each ``slaProperties`` objective next to the last run's result for it (``not_evaluated`` when the
-    last run measured nothing for that property), and the data's age."""
+    """Each ``slaProperties`` objective next to the last run's result for it (``not_evaluated`` with the
+    reason when the last run measured nothing for that property), and the data's age.
+
+    See :func:`quanta.api.runtime.sla_status` for the fields of each item.
+    """
     found = _port(product, port)
-    history = runtime.check_history(services.registry, product.domain, product.name, found.name, 1)
-    results = history[0]["results"] if history else []
-    items = []
-    for objective in found.sla:
-        prop = str(objective.get("property") or "")
-        measured = next(
-            (
-                r
-                for r in results
-                if prop
-                and prop.lower()
-                in " ".join(str(r.get(k) or "") for k in ("kind", "ruleId", "ruleName")).lower()
-            ),
-            None,
-        )
-        items.append(
-            {
-                "property": prop,
-                "objective": {
-                    k: objective.get(k) for k in ("value", "unit", "element", "driver") if k in objective
-                },
-                "status": measured["status"] if measured else "not_evaluated",
-                "measured": measured["metricValue"] if measured else None,
-            }
-        )
+    items = runtime.sla_status(services.registry, product.domain, product.name, found.name, found.sla)
     info = services.runtime(product)
     return {
         "product": product.key,

@@ -86,3 +86,26 @@ def result(report: Any, rule_id: str) -> Any:
         if item.rule_id == rule_id:
             return item
     raise AssertionError(f"no result {rule_id!r}; have {[r.rule_id for r in report.results]}")
+
+
+def write_flights(csv: Any, select: str, target: Any) -> Any:
+    """Write the result of ``select`` (SQL over a view ``flights`` of the flights CSV, ``NA`` as null) to
+    ``target`` with DuckDB: Parquet for ``.parquet``, newline-delimited JSON for ``.json``.
+
+    Returns:
+        ``target``.
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.read_csv(str(csv), na_values="NA").create_view("flights")
+        relation = con.sql(select)
+        if str(target).endswith(".json"):
+            relation.to_table("result")
+            con.execute(f"COPY result TO '{target}' (FORMAT json)")
+        else:
+            relation.write_parquet(str(target))
+    finally:
+        con.close()
+    return target

@@ -12,6 +12,7 @@ from quanta.checks.rules import RULE_KINDS
 MODULES = [f"quanta.checks.rules.{kind}" for kind in RULE_KINDS] + [
     "quanta.checks.plan",
     "quanta.checks.plugins",
+    "quanta.checks.quality",
     "quanta.checks.rules.base",
     "quanta.checks.rules.timeutil",
     "quanta.engine.base",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from quanta.checks.api import test_contract as run_contract
-from tests.checks.helpers import contract, flights_properties, result
+from tests.checks.helpers import contract, flights_properties, result, write_flights
 
 
 def test_every_declared_column_present_and_typed(flights_parquet):
@@ -58,17 +58,12 @@ def test_extra_columns_are_a_warning(flights_parquet):
 
 @pytest.fixture(scope="module")
 def nested_parquet(nycflights, tmp_path_factory):
-    import duckdb
-
-    path = tmp_path_factory.mktemp("nested") / "routes.parquet"
-    con = duckdb.connect()
-    con.read_csv(str(nycflights["flights"]), na_values="NA").create_view("flights")
-    con.sql(
+    return write_flights(
+        nycflights["flights"],
         "SELECT carrier, {'origin': origin, 'dest': dest} AS route, "
-        "[{'time': dep_time}, {'time': arr_time}] AS times FROM flights"
-    ).write_parquet(str(path))
-    con.close()
-    return path
+        "[{'time': dep_time}, {'time': arr_time}] AS times FROM flights",
+        tmp_path_factory.mktemp("nested") / "routes.parquet",
+    )
 
 
 def test_nested_object_and_array_properties(nested_parquet):
@@ -167,17 +162,13 @@ def test_logical_type_options(flights_parquet, oracle):
 
 def test_string_date_format(nycflights, tmp_path, oracle):
     """A date format (JDK pattern) on a text column: counts values that do not have the shape."""
-    import duckdb
-
-    path = tmp_path / "days.parquet"
-    con = duckdb.connect()
-    con.read_csv(str(nycflights["flights"]), na_values="NA").create_view("flights")
-    con.sql(
+    path = write_flights(
+        nycflights["flights"],
         "SELECT CASE WHEN day = 1 THEN strftime(time_hour, '%d/%m/%Y') "
         "ELSE strftime(time_hour, '%Y-%m-%d') END AS flight_date, "
-        "strftime(time_hour, '%Y-%m-%dT%H:%M:%S') AS stamp FROM flights"
-    ).write_parquet(str(path))
-    con.close()
+        "strftime(time_hour, '%Y-%m-%dT%H:%M:%S') AS stamp FROM flights",
+        tmp_path / "days.parquet",
+    )
     first_days = oracle("SELECT COUNT(*) FROM flights WHERE day = 1")
     properties = [
         {"name": "flight_date", "logicalType": "date", "logicalTypeOptions": {"format": "yyyy-MM-dd"}},

@@ -116,3 +116,30 @@ def test_text_rules_are_manual_never_passed(flights_parquet):
     assert item.description == "Flights are verified by the airline."
     assert report.counts()["manual"] == 1
     assert report.passed
+
+
+def test_custom_rules_compare_boolean_results(flights_parquet, oracle):
+    """A plug-in answering yes/no, checked with ``mustBe: true`` / ``mustBe: false`` (ODCS boolean result)."""
+    has_cancelled = oracle("SELECT COUNT(*) > 0 FROM flights WHERE dep_time IS NULL")
+
+    def any_null(request):
+        sql = f"SELECT COUNT(*) > 0 FROM {request.table} WHERE {request.column} IS NULL"
+        return request.engine.query(sql).read_all().column(0)[0].as_py()
+
+    register_check_engine("test-any-null", any_null)
+    try:
+        rules = [
+            {"id": "yes", "type": "custom", "engine": "test-any-null", "mustBe": has_cancelled},
+            {"id": "no", "type": "custom", "engine": "test-any-null", "mustBe": not has_cancelled},
+        ]
+        report = run_contract(
+            contract(properties=flights_properties(dep_time={"quality": rules})),
+            data=flights_parquet,
+            samples=0,
+        )
+    finally:
+        unregister_check_engine("test-any-null")
+    assert result(report, "yes").status == "passed"
+    assert result(report, "yes").value is has_cancelled
+    assert result(report, "no").status == "failed"
+    assert result(report, "no").value is has_cancelled

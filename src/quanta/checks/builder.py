@@ -5,6 +5,9 @@ What becomes a check (ODCS v3.1.0 field names):
 - every property: presence (``field_present``), type (``field_type`` from ``logicalType`` /
   ``physicalType``), nested ``properties`` and array ``items`` too; per object, undeclared columns
   (``extra_fields``, severity warning);
+- value rules (``required``, ``unique``, ``logicalTypeOptions``, ``quality``) of a nested property of an
+  ``object`` property run on the struct field (property ``route.origin``); inside an ``array`` they are
+  ``not_evaluated`` with the reason, one result per rule;
 - ``required`` -> ``null_values``; ``unique`` -> ``duplicate_values``; ``primaryKey`` (composite by
   ``primaryKeyPosition``) -> ``null_values`` per key column and ``duplicate_values`` on the key;
 - ``logicalTypeOptions`` -> ``value_range`` (minimum, maximum, exclusive bounds, multipleOf),
@@ -90,7 +93,9 @@ def _object_checks(obj: dict[str, Any], path: str, objects: list[Any]) -> list[C
     return checks
 
 
-def _property_checks(obj: str, prop: dict[str, Any], path: str, nested: tuple[str, ...] = ()) -> list[Check]:
+def _property_checks(
+    obj: str, prop: dict[str, Any], path: str, nested: tuple[str, ...] = (), in_array: bool = False
+) -> list[Check]:
     top = nested[0] if nested else prop["name"]
     inner = (*nested[1:], prop["name"]) if nested else ()
     label = ".".join((*nested, prop["name"]))
@@ -120,12 +125,7 @@ def _property_checks(obj: str, prop: dict[str, Any], path: str, nested: tuple[st
     for index, child in enumerate(prop.get("properties") or []):
         if isinstance(child, dict) and child.get("name"):
             checks.extend(
-                _property_checks(
-                    obj,
-                    child,
-                    f"{path}.properties[{index}]",
-                    (*nested, prop["name"]) if nested else (prop["name"],),
-                )
+                _property_checks(obj, child, f"{path}.properties[{index}]", (*nested, prop["name"]), in_array)
             )
     items = prop.get("items")
     if isinstance(items, dict):
@@ -133,15 +133,24 @@ def _property_checks(obj: str, prop: dict[str, Any], path: str, nested: tuple[st
             if isinstance(child, dict) and child.get("name"):
                 checks.extend(
                     _property_checks(
-                        obj,
-                        child,
-                        f"{path}.items.properties[{index}]",
-                        (*nested, prop["name"]) if nested else (prop["name"],),
+                        obj, child, f"{path}.items.properties[{index}]", (*nested, prop["name"]), True
                     )
                 )
-    if nested:
-        return checks  # value rules on nested fields are not run (top-level columns only)
-    name = prop["name"]
+    values = _value_checks(obj, prop, path, label)
+    if nested:  # top-level quality rules are added by the object, after the property's own rules
+        values.extend(quality_checks(obj, label, prop.get("quality"), f"{path}.quality"))
+    if in_array:  # a field of array elements has no single column to count on
+        reason = f"rules on nested properties inside an array are not evaluated yet: {obj}.{label}"
+        values = [
+            c if c.kind in ("not_evaluated", "invalid_rule") else _not_evaluated(c, reason) for c in values
+        ]
+    return checks + values
+
+
+def _value_checks(obj: str, prop: dict[str, Any], path: str, name: str) -> list[Check]:
+    """``required``, ``unique`` and ``logicalTypeOptions`` of the property called ``name`` (a dotted path
+    such as ``route.origin`` for a field of an ``object`` property: a struct field in the data)."""
+    checks = []
     if prop.get("required"):
         checks.append(
             Check(
@@ -162,11 +171,15 @@ def _property_checks(obj: str, prop: dict[str, Any], path: str, nested: tuple[st
                 threshold=ZERO,
             )
         )
-    checks.extend(_option_checks(obj, prop, f"{path}.logicalTypeOptions"))
+    checks.extend(_option_checks(obj, prop, f"{path}.logicalTypeOptions", name))
     return checks
 
 
-def _option_checks(obj: str, prop: dict[str, Any], path: str) -> list[Check]:
+def _not_evaluated(check: Check, reason: str) -> Check:
+    return Check("not_evaluated", check.object, check.meta, check.property, params={"reason": reason})
+
+
+def _option_checks(obj: str, prop: dict[str, Any], path: str, name: str) -> list[Check]:
     options = prop.get("logicalTypeOptions") or {}
     if isinstance(options, list):  # an ODCS v3.0.2 documentation example writes a list of mappings
         merged: dict[str, Any] = {}
@@ -176,7 +189,6 @@ def _option_checks(obj: str, prop: dict[str, Any], path: str) -> list[Check]:
         options = merged
     if not isinstance(options, dict):
         return []
-    name = prop["name"]
     checks = []
 
     def add(kind: str, key: str, params: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.rules.base import Binding
 
 #: Rule kinds that run without the object's data.
-NEEDS_NO_DATA = frozenset({"text", "not_evaluated", "lifecycle", "availability"})
+NEEDS_NO_DATA = frozenset({"text", "not_evaluated", "invalid_rule", "lifecycle", "availability"})
 
 
 @dataclass(slots=True)

@@ -190,6 +190,8 @@ class CheckPlan:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):  # written as in YAML
+        return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

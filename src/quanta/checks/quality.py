@@ -47,12 +47,41 @@ DIMENSION_ABBREVIATIONS = {
 }
 
 
-def parse_threshold(rule: dict[str, Any]) -> Threshold | str | None:
-    """The rule's operators as a :class:`Threshold`, ``None`` when it has none, or a text error."""
+#: The two ``unit`` values of ODCS v3.1.0 quality rules.
+UNITS = ("rows", "percent")
+
+
+def parse_threshold(rule: dict[str, Any], *, booleans: bool = False) -> Threshold | str | None:
+    """Read a quality rule's operators (ODCS v3.1.0 "Data quality", the eight operators and ``unit``).
+
+    Args:
+        rule: the quality rule mapping as written in the contract.
+        booleans: accept ``true``/``false`` operands of ``mustBe``/``mustNotBe`` (``sql`` and ``custom``
+            rules, whose result may be a boolean).
+
+    Returns:
+        The :class:`Threshold` (operators ANDed, ``unit`` ``rows`` unless given; a boolean operand has no
+        unit), ``None`` when the rule has no operator, or a text naming the mistake: a key that looks
+        like an operator (``mustBe…``/``mustNot…``) but is none of the eight, an operand of the wrong
+        shape, ``between`` bounds written high to low, or a ``unit`` other than ``rows``/``percent``.
+
+    Example:
+        >>> parse_threshold({"mustBeLessThan": 5, "unit": "percent"}).describe()
+        '< 5 percent'
+        >>> parse_threshold({"mustBeEqualTo": 5})[:47]
+        "unknown operator 'mustBeEqualTo'; ODCS defines "
+        >>> parse_threshold({"mustBeBetween": [10, 5]})
+        'mustBeBetween bounds are reversed: [10, 5]; write the lower bound first, e.g. [5, 10]'
+    """
+    unit = rule.get("unit")
+    if unit is not None and unit not in UNITS:
+        return f"unknown unit {unit!r}; use 'rows' or 'percent'"
     conditions = []
     for key, value in rule.items():
         operator = OPERATOR_ALIASES.get(key, key)
         if operator not in OPERATORS:
+            if isinstance(key, str) and key.startswith(("mustBe", "mustNot")):
+                return f"unknown operator {key!r}; ODCS defines {', '.join(OPERATORS)}"
             continue
         if operator in ("mustBeBetween", "mustNotBeBetween"):
             if (
@@ -61,15 +90,25 @@ def parse_threshold(rule: dict[str, Any]) -> Threshold | str | None:
                 or not all(_is_number(v) for v in value)
             ):
                 return f"{key} needs two numbers [min, max], got {value!r}"
-            low, high = sorted(value)
+            low, high = value
+            if low > high:
+                return (
+                    f"{key} bounds are reversed: [{low}, {high}]; write the lower bound first, "
+                    f"e.g. [{high}, {low}]"
+                )
             conditions.append(Condition(operator, (low, high)))
+        elif isinstance(value, bool) and booleans and operator in ("mustBe", "mustNotBe"):
+            conditions.append(Condition(operator, value))
         elif isinstance(value, bool) or not _is_number(value):
-            return f"{key} needs a number, got {value!r}"
+            kind = "a number or a boolean (mustBe/mustNotBe)" if booleans else "a number"
+            return f"{key} needs {kind}, got {value!r}"
         else:
             conditions.append(Condition(operator, value))
     if not conditions:
         return None
-    return Threshold(tuple(conditions), str(rule.get("unit") or "rows"))
+    if unit is None and any(isinstance(c.value, bool) for c in conditions):
+        return Threshold(tuple(conditions), "")
+    return Threshold(tuple(conditions), str(unit or "rows"))
 
 
 def quality_checks(obj: str, prop: str | None, rules: Any, path: str) -> list[Check]:
@@ -85,7 +124,7 @@ def _rule_check(obj: str, prop: str | None, rule: dict[str, Any], path: str) -> 
     rule_type = str(rule.get("type") or "library")
     metric = rule.get("metric") or rule.get("rule")
     element = ".".join(p for p in (obj, prop) if p)
-    threshold = parse_threshold(rule)
+    threshold = parse_threshold(rule, booleans=rule_type in ("sql", "custom"))
     label = metric or rule_type
     meta = RuleMeta(
         id=str(rule.get("id") or f"{element}.{label}.{path.rsplit('[', 1)[-1].rstrip(']')}"),
@@ -97,8 +136,8 @@ def _rule_check(obj: str, prop: str | None, rule: dict[str, Any], path: str) -> 
         business_impact=rule.get("businessImpact"),
         description=rule.get("description"),
     )
-    if isinstance(threshold, str):
-        return Check("not_evaluated", obj, meta, prop, params={"reason": threshold})
+    if isinstance(threshold, str):  # written wrongly: an error, never a default threshold
+        return Check("invalid_rule", obj, meta, prop, params={"reason": threshold})
     if rule_type == "text":
         return Check("text", obj, meta, prop)
     if rule_type == "sql":
@@ -142,6 +181,9 @@ def _library_check(
             params={"conditions": conditions},
             threshold=Threshold((Condition("mustBe", 0),), "rows"),
         )
+    if kind == "row_count" and rule.get("unit") == "percent":
+        reason = "rowCount counts rows; unit: percent has no meaning for it (remove unit or use unit: rows)"
+        return Check("invalid_rule", obj, meta, prop, params={"reason": reason})
     if kind != "row_count" and prop is None and kind != "duplicate_values":
         return Check("not_evaluated", obj, meta, prop, params={"reason": f"{metric} applies to a property"})
     if threshold is None:

@@ -150,7 +150,8 @@ def _judge(check: Check, raw: Any, rows: int | None, context: RunContext) -> Out
     return Outcome(
         "failed",
         value,
-        f"measured {_fmt(value)} {check.threshold.unit}, expected {check.threshold.describe()}",
+        " ".join(("measured", _fmt(value), check.threshold.unit)).rstrip()
+        + f", expected {check.threshold.describe()}",
     )
 
 
@@ -243,4 +244,6 @@ def _message(error: BaseException) -> str:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return f"{value:.6g}" if isinstance(value, float) else str(value)

@@ -40,6 +40,7 @@ RULE_KINDS: tuple[str, ...] = (
     "lifecycle",
     "availability",
     "not_evaluated",
+    "invalid_rule",
 )
 
 

@@ -58,22 +58,47 @@ class Binding:
                 self._table = self.source
         return self._table
 
-    def column(self, prop: str | None) -> exp.Column:
-        """Return the quoted column of property ``prop``.
+    def column(self, prop: str | None) -> exp.Expression:
+        """Return the quoted column of property ``prop``, or the struct field of a nested property.
+
+        A nested property of an ``object`` property is named by its dotted path (``route.origin``) and
+        read as a struct field, ``("route")."origin"`` (DuckDB and PostgreSQL read it alike).
 
         Raises:
-            MissingColumn: the property has no column in the data.
+            MissingColumn: the property has no column (or struct field) in the data.
+
+        Example:
+            >>> from quanta.engine.types import ColumnType
+            >>> route = ColumnType("STRUCT", "struct", fields=(("origin", ColumnType("VARCHAR", "string")),))
+            >>> binding = Binding("f", "f", {"route": "route"}, {"route": route}, "duckdb")
+            >>> binding.column("route.origin").sql("duckdb"), str(binding.column_type("route.origin"))
+            ('("route")."origin"', 'VARCHAR')
         """
         from sqlglot import exp
 
-        if prop is None or prop not in self.columns:
+        if prop is not None and prop in self.columns:
+            return exp.column(self.columns[prop], quoted=True)
+        if prop is None or self.column_type(prop) is None:
             raise MissingColumn(prop)
-        return exp.column(self.columns[prop], quoted=True)
+        top, *path = prop.split(".")
+        expression: exp.Expression = exp.column(self.columns[top], quoted=True)
+        for name in path:
+            expression = exp.Dot(this=exp.paren(expression), expression=exp.to_identifier(name, quoted=True))
+        return expression
 
     def column_type(self, prop: str) -> ColumnType | None:
-        """Return the type of property ``prop``'s column, or ``None`` when it is missing."""
+        """Return the type of property ``prop``'s column (or nested struct field, by dotted path), or
+        ``None`` when it is missing."""
         name = self.columns.get(prop)
-        return None if name is None else self.types.get(name)
+        if name is not None:
+            return self.types.get(name)
+        top, *path = prop.split(".")
+        current = self.types.get(self.columns.get(top, "")) if path else None
+        for field_name in path:
+            if current is None or current.family != "struct":
+                return None
+            current = next((kind for field, kind in current.fields if field == field_name), None)
+        return current
 
 
 @dataclass(slots=True)
@@ -91,6 +116,57 @@ class Outcome:
     value: Any = None
     reason: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def result_value(raw: Any, check: Check, source: str) -> Outcome | float | bool:
+    """Turn the single result of a ``sql`` query or ``custom`` plug-in into the value its threshold compares.
+
+    ODCS v3.1.0: a sql rule's "numeric or boolean result is compared with the operator". A boolean result
+    with no operator passes when true. With a boolean operand (``mustBe: true``) the result must be a
+    boolean or 0/1 and is compared as a boolean; with a numeric operand a boolean counts as 1/0.
+
+    Args:
+        raw: the result as returned (``None`` for NULL or no row).
+        check: the ``sql`` or ``custom`` check.
+        source: who returned it, for messages (``"the query"``, ``"the plug-in"``).
+
+    Returns:
+        The number or boolean to compare, or the final :class:`Outcome` when there is nothing to compare.
+
+    Example:
+        >>> from quanta.checks.plan import Check, Condition, RuleMeta, Threshold
+        >>> check = Check("sql", "f", RuleMeta("r", "r", ""),
+        ...               threshold=Threshold((Condition("mustBe", True),), ""))
+        >>> result_value(1, check, "the query"), result_value(False, check, "the query")
+        (True, False)
+        >>> result_value(2, check, "the query").reason
+        'the query returned 2; a boolean operand needs a boolean (or 0/1) result'
+    """
+    if raw is None:
+        return Outcome("error", None, f"{source} returned NULL or no row")
+    threshold = check.threshold
+    boolean = threshold is not None and any(isinstance(c.value, bool) for c in threshold.conditions)
+    if isinstance(raw, bool):
+        if threshold is None:
+            return Outcome("passed" if raw else "failed", raw, None if raw else f"{source} returned false")
+        return raw if boolean else (1.0 if raw else 0.0)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return Outcome("error", None, f"{source} returned {raw!r}, which is neither a number nor a boolean")
+    if threshold is None:
+        return Outcome(
+            "error", value, f"a {check.kind} rule with a numeric result needs an operator (e.g. mustBe: 0)"
+        )
+    if boolean:
+        if value not in (0, 1):
+            return Outcome(
+                "error",
+                value,
+                f"{source} returned {raw!r}; a boolean operand needs a boolean (or 0/1) result",
+            )
+        return value == 1
+    return value
 
 
 def count_where(predicate: exp.Expression) -> exp.Expression:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from quanta.checks.rules.base import Outcome
+from quanta.checks.rules.base import Outcome, result_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.plan import Check
@@ -40,20 +40,10 @@ def evaluate(check: Check, binding: Binding | None, context: Any) -> Outcome:
         table=binding.table.sql(binding.dialect) if binding is not None else "",
         column=column,
     )
-    result = plugin(request)
-    if isinstance(result, Outcome):
-        return result
-    if isinstance(result, bool):
-        if check.threshold is None:
-            return Outcome(
-                "passed" if result else "failed", result, None if result else "the plug-in said false"
-            )
-        result = 1.0 if result else 0.0
-    try:
-        value = float(result)
-    except (TypeError, ValueError):
-        return Outcome("error", None, f"the plug-in returned {result!r}, not a number or boolean")
-    if check.threshold is None:
-        return Outcome("error", value, "a custom rule with a numeric result needs an operator")
-    passed = check.threshold.holds(value)
-    return Outcome("passed" if passed else "failed", value, None if passed else "threshold not met")
+    value = result_value(plugin(request), check, "the plug-in")
+    if isinstance(value, Outcome):
+        return value
+    passed = check.threshold is not None and check.threshold.holds(value)
+    if passed:
+        return Outcome("passed", value)
+    return Outcome("failed", value, f"the plug-in returned {value!r}, expected {check.threshold.describe()}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from quanta.checks.rules.base import Outcome
+from quanta.checks.rules.base import Outcome, result_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from quanta.checks.plan import Check
@@ -65,21 +65,7 @@ def query(check: Check, binding: Binding, context: Any) -> str:
     return text
 
 
-def interpret(raw: Any, check: Check) -> Outcome | float:
-    """Turn the query's first value into a number (booleans: 1/0), or an outcome when it cannot be.
-
-    A boolean result with no operator passes when true.
-    """
-    if raw is None:
-        return Outcome("error", None, "the query returned NULL or no row")
-    if isinstance(raw, bool):
-        if check.threshold is None:
-            return Outcome("passed" if raw else "failed", raw, None if raw else "the query returned false")
-        return 1.0 if raw else 0.0
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        return Outcome("error", None, f"the query returned {raw!r}, which is neither a number nor a boolean")
-    if check.threshold is None:
-        return Outcome("error", value, "a sql rule with a numeric result needs an operator (e.g. mustBe: 0)")
-    return value
+def interpret(raw: Any, check: Check) -> Outcome | float | bool:
+    """Turn the query's first value into a number, or a boolean for a boolean operand (see
+    :func:`~quanta.checks.rules.base.result_value`)."""
+    return result_value(raw, check, "the query")

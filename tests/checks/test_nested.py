@@ -116,3 +116,10 @@ def test_a_missing_struct_field_is_an_error(nested_file):
     item = result(run_contract(text, data=nested_file, samples=0), "flights.route.gate.pattern")
     assert item.status == "error"
     assert "route.gate" in item.reason
+
+
+def test_samples_redact_a_column_whose_nested_field_is_pii(nested_file):
+    text = nested_contract().replace('"name": "dest"', '"name": "dest", "tags": ["pii"]')
+    short = result(run_contract(text, data=nested_file, samples=2), "flights.route.distance.minimum")
+    assert short.status == "failed" and len(short.samples) == 2
+    assert all(row["route"] == "***" and isinstance(row["flight"], int) for row in short.samples)

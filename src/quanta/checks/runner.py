@@ -225,13 +225,21 @@ def _samples(check: Check, context: RunContext, report: TestReport) -> list[dict
 
 
 def _hidden_columns(binding: Binding) -> set[str]:
-    hidden = set()
-    for name, prop in binding.properties.items():
-        classification = prop.get("classification")
-        tags = {str(t).lower() for t in prop.get("tags") or []}
-        if (classification and str(classification).lower() != "public") or "pii" in tags:
-            hidden.add(binding.columns.get(name, name))
-    return hidden
+    """The columns samples redact: those of sensitive properties, whole, even when only a field nested
+    in them (of an ``object``, or of ``array`` items) is sensitive, since the column carries it."""
+    return {binding.columns.get(name, name) for name, prop in binding.properties.items() if _sensitive(prop)}
+
+
+def _sensitive(prop: dict[str, Any]) -> bool:
+    """Whether ``prop`` or a property nested in it has a non-public ``classification`` or the ``pii`` tag."""
+    classification = prop.get("classification")
+    tags = {str(t).lower() for t in prop.get("tags") or []}
+    if (classification and str(classification).lower() != "public") or "pii" in tags:
+        return True
+    nested = list(prop.get("properties") or [])
+    if isinstance(prop.get("items"), dict):
+        nested.append(prop["items"])
+    return any(_sensitive(child) for child in nested if isinstance(child, dict))
 
 
 def _first_row(engine: Any, sql: str) -> dict[str, Any]:
